@@ -1,0 +1,3 @@
+using Sluice.Cli;
+
+return SluiceCommand.Run(args, Console.Out, Console.Error, Console.OpenStandardInput);

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+
+namespace Sluice.Cli;
+
+/// <summary>
+/// The <c>sluice</c> command line: parses, then calls Core. Everything here can be run from a test
+/// without spawning a process.
+/// </summary>
+internal static class SluiceCommand
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
+    {
+        var root = Build(new CliContext(stdout, stderr, stdin));
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(config);
+    }
+
+    internal static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("Sluice: a data pump that speaks sr3 (MetPX-Sarracenia).");
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                version.Action = new PrintVersionAction(context.Out);
+            }
+        }
+
+        return root;
+    }
+
+    /// <summary>The version of Sluice itself, whichever program hosts this assembly.</summary>
+    internal static string Version =>
+        typeof(SluiceCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
+            ?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private sealed class PrintVersionAction(TextWriter output) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            output.WriteLine(Version);
+            return 0;
+        }
+    }
+}
