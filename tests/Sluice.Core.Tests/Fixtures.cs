@@ -1,0 +1,37 @@
+namespace Sluice.Core.Tests;
+
+/// <summary>Finds the repository and the shared fixtures captured from real sr3 pumps (shared/ sits beside the repository).</summary>
+internal static class Fixtures
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string Shared { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+
+    public static string Sr3Messages => Path.Combine(Shared, "fixtures", "sr3");
+
+    public static string Sr3Configs => Path.Combine(Shared, "fixtures", "sr3-configs");
+
+    public static IEnumerable<string> MessageFiles(string subdirectory)
+    {
+        var dir = Path.Combine(Sr3Messages, subdirectory);
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException($"sr3 fixtures not found at {dir}: the shared/ folder must sit beside the repository");
+        }
+
+        return Directory.GetFiles(dir, "*.json").OrderBy(f => f, StringComparer.Ordinal);
+    }
+
+    public static byte[] Read(string relative) => File.ReadAllBytes(Path.Combine(Sr3Messages, relative));
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sluice.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Sluice.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
