@@ -16,6 +16,18 @@ public sealed record CapturedMessage(string? Exchange, WireMessage Wire)
     /// <exception cref="MessageFormatException">Neither a capture document nor a message body.</exception>
     public static CapturedMessage Parse(ReadOnlyMemory<byte> input)
     {
+        try
+        {
+            return Read(input);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new MessageFormatException("body", ex.Message, ex);
+        }
+    }
+
+    private static CapturedMessage Read(ReadOnlyMemory<byte> input)
+    {
         var text = input.Span.TrimStart(" \t\r\n"u8);
         if (text.Length == 0)
         {

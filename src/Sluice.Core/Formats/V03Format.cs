@@ -262,7 +262,7 @@ public sealed class V03Format : IMessageFormat
         var fields = new FieldsBuilder();
         var m = new NotificationMessage(string.Empty, string.Empty, string.Empty);
 
-        while (JsonFields.Next(ref reader, "body") != JsonTokenType.EndObject)
+        while (JsonFields.Next(ref reader, field = "body") != JsonTokenType.EndObject)
         {
             var name = PropertyName(ref reader, out var known);
             field = name;

@@ -216,7 +216,7 @@ public sealed class WisFormat : IMessageFormat
         var otherLinks = new List<string>();
         var m = new NotificationMessage(string.Empty, string.Empty, string.Empty);
 
-        while (JsonFields.Next(ref reader, "body") != JsonTokenType.EndObject)
+        while (JsonFields.Next(ref reader, field = "body") != JsonTokenType.EndObject)
         {
             var name = JsonFields.GetString(ref reader, "body");
             field = name;
