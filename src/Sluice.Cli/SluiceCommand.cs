@@ -28,6 +28,7 @@ internal static class SluiceCommand
             }
         }
 
+        root.Subcommands.Add(Commands.DecodeCommand.Create(context));
         return root;
     }
 

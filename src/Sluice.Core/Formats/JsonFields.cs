@@ -175,6 +175,11 @@ internal static class JsonFields
             throw new MessageFormatException(field + ".value", "missing");
         }
 
+        if (encoding is not ("utf-8" or "utf8" or "base64" or "iso-8859-1" or "latin-1" or "latin1" or "gzip"))
+        {
+            throw new MessageFormatException(field + ".encoding", $"\"{Truncate(encoding)}\" is not utf-8, base64, iso-8859-1 or gzip");
+        }
+
         if (encoding is "base64" or "gzip" && !IdentityValues.IsBase64(value))
         {
             throw new MessageFormatException(field + ".value", "not valid base64");

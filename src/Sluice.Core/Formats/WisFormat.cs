@@ -184,7 +184,15 @@ public sealed class WisFormat : IMessageFormat
             w.Property("value", Convert.ToBase64String(content.GetBytes()));
         }
 
-        w.Property("size", content.Size ?? content.GetBytes().LongLength);
+        if (content.Size is { } size)
+        {
+            w.Property("size", size);
+        }
+        else if (content.Encoding != "gzip")
+        {
+            // Not for gzip: inflating an untrusted value only to measure it invites a decompression bomb.
+            w.Property("size", content.GetBytes().LongLength);
+        }
         w.EndObject();
     }
 
