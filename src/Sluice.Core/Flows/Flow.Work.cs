@@ -1,0 +1,69 @@
+namespace Sluice.Core.Flows;
+
+public sealed partial class Flow
+{
+    private async Task WorkLoopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var item in _toWork.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            item.Code = 0;
+            item.Reason = null;
+            if (_work is null)
+            {
+                item.Code = ReportCodes.Ok;
+                item.Outcome = WorkOutcome.Ok;
+            }
+            else
+            {
+                var outcome = WorkOutcome.Retry;
+                var attempts = Math.Max(1, _options.Attempts);
+                for (var attempt = 1; attempt <= attempts; attempt++)
+                {
+                    try
+                    {
+                        outcome = await _work.DoAsync(item, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        outcome = WorkOutcome.Retry;
+                        item.Code = ReportCodes.Failed;
+                        item.Reason = ex.Message;
+                    }
+
+                    if (outcome != WorkOutcome.Retry)
+                    {
+                        break;
+                    }
+
+                    if (item.Code == 0)
+                    {
+                        item.Code = ReportCodes.Failed;
+                    }
+
+                    FlowLog.WorkFailed(_logger, item.Code, item.Reason ?? ReportCodes.Describe(item.Code), attempt, attempts, item.Message.BaseUrl, item.Message.RelPath);
+                }
+
+                item.Outcome = outcome;
+                if (outcome == WorkOutcome.Ok)
+                {
+                    item.Code = item.Code is 0 or ReportCodes.Failed ? ReportCodes.Ok : item.Code;
+                    item.Reason = null;
+                    Metrics.AddWorkOk(item.Message.Size ?? 0);
+                }
+                else if (outcome == WorkOutcome.Reject)
+                {
+                    item.Code = item.Code == 0 ? ReportCodes.Refused : item.Code;
+                }
+                else
+                {
+                    item.Code = item.Code == 0 ? ReportCodes.Failed : item.Code;
+                    item.Failures++;
+                    item.FirstFailure ??= _time.GetUtcNow();
+                    Metrics.AddWorkFailed();
+                }
+            }
+
+            await _toPost.Writer.WriteAsync(item, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Formats;
+
+namespace Sluice.Core.Flows;
+
+/// <summary>
+/// The flow engine: gather -> filter -> work -> post, stages joined by bounded channels. A consumed message is
+/// acknowledged only after its work and post are confirmed, or after it is in the durable retry queue, or
+/// after it was rejected with a logged reason. Every component (subscribe, sarra, shovel, winnow, sender,
+/// post, watch, poll) is this engine with other inputs, work and defaults.
+/// </summary>
+public sealed partial class Flow : IAsyncDisposable
+{
+    private readonly FlowOptions _options;
+    private readonly IFlowInput _input;
+    private readonly IFlowWork? _work;
+    private readonly IFlowOutput? _output;
+    private readonly IFlowOutput? _reports;
+    private readonly Func<FlowMessage, FilterDecision> _filter;
+    private readonly IReadOnlyList<IFlowCallback> _callbacks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly NoDupeCache? _nodupe;
+    private readonly DiskQueue? _workRetry;
+    private readonly DiskQueue? _postRetry;
+    private readonly Lock _retryLock = new();
+    private readonly Channel<FlowMessage> _toWork;
+    private readonly Channel<FlowMessage> _toPost;
+    private long _handled;
+    private int _retriesOutstanding;
+    private DateTimeOffset _lastRetry;
+
+    public Flow(
+        FlowOptions options,
+        IFlowInput input,
+        IFlowWork? work,
+        IFlowOutput? output,
+        ILogger logger,
+        TimeProvider? time = null,
+        Func<FlowMessage, FilterDecision>? filter = null,
+        IReadOnlyList<IFlowCallback>? callbacks = null,
+        IFlowOutput? reports = null)
+    {
+        _options = options;
+        _input = input;
+        _work = work;
+        _output = output;
+        _reports = reports;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _filter = filter ?? (_ => FilterDecision.Accept);
+        _callbacks = callbacks ?? [];
+        _lastRetry = DateTimeOffset.MinValue;
+        if (options.NoDupeTtl > TimeSpan.Zero)
+        {
+            var journal = options.StateDirectory is null ? null : Path.Combine(options.StateDirectory, $"recent_files_{options.Instance:D3}.journal");
+            _nodupe = new NoDupeCache(options.NoDupeTtl, options.NoDupeBasis, journal, _time);
+        }
+
+        if (options.StateDirectory is not null)
+        {
+            _workRetry = new DiskQueue(options.StateDirectory, $"work_retry_{options.Instance:D2}");
+            _postRetry = new DiskQueue(options.StateDirectory, $"post_retry_{options.Instance:D3}");
+            Metrics.SetRetryQueued(_workRetry.Count + _postRetry.Count);
+        }
+
+        var capacity = Math.Max(options.Batch, options.Concurrency * 2);
+        _toWork = Channel.CreateBounded<FlowMessage>(new BoundedChannelOptions(capacity) { SingleReader = false, SingleWriter = false });
+        _toPost = Channel.CreateBounded<FlowMessage>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false });
+    }
+
+    /// <summary>The flow's counters.</summary>
+    public FlowMetrics Metrics { get; } = new();
+
+    /// <summary>
+    /// Runs until the input is complete, <c>messageCountMax</c> is reached, or <paramref name="cancellationToken"/>
+    /// asks to stop. Stopping lets the work in progress finish and be acknowledged first.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        foreach (var callback in _callbacks)
+        {
+            await callback.OnStartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Work and post keep going after a stop request until what was gathered is done.
+        using var drain = new CancellationTokenSource();
+        var workers = new Task[Math.Max(1, _options.Concurrency)];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => WorkLoopAsync(drain.Token), CancellationToken.None);
+        }
+
+        var post = Task.Run(() => PostLoopAsync(drain.Token), CancellationToken.None);
+        try
+        {
+            await GatherLoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _toWork.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            _toPost.Writer.TryComplete();
+            await post.ConfigureAwait(false);
+            await HousekeepingAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var callback in _callbacks)
+            {
+                await callback.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _nodupe?.Dispose();
+        _workRetry?.Dispose();
+        _postRetry?.Dispose();
+        await ValueTask.CompletedTask.ConfigureAwait(false);
+    }
+
+    private bool CountReached => _options.MessageCountMax > 0 && Interlocked.Read(ref _handled) >= _options.MessageCountMax;
+
+    private async Task AcknowledgeAsync(IEnumerable<FlowMessage> messages, CancellationToken cancellationToken)
+    {
+        var tokens = new List<object>();
+        foreach (var message in messages)
+        {
+            if (message.AckToken is not null && !message.HoldAcknowledgement)
+            {
+                tokens.Add(message.AckToken);
+            }
+        }
+
+        if (tokens.Count > 0)
+        {
+            await _input.AcknowledgeAsync(tokens, cancellationToken).ConfigureAwait(false);
+            Metrics.AddAcknowledged(tokens.Count);
+        }
+    }
+
+    private async Task ReportAsync(IEnumerable<FlowMessage> messages, CancellationToken cancellationToken)
+    {
+        if (_reports is null || !_options.Report)
+        {
+            return;
+        }
+
+        var now = SrTime.Format(_time.GetUtcNow());
+        var reports = new List<Messages.NotificationMessage>();
+        foreach (var m in messages)
+        {
+            var report = m.Message.Clone();
+            report.Report = new Messages.Report(m.Code == 0 ? 201 : m.Code, now, m.Reason ?? ReportCodes.Describe(m.Code == 0 ? 201 : m.Code));
+            reports.Add(report);
+        }
+
+        if (reports.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _reports.PublishAsync(reports, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SluiceException ex)
+        {
+            // Reports are advisory: a lost report must not hold up data.
+            FlowLog.PostFailed(_logger, reports.Count, "reports: " + ex.Message);
+        }
+    }
+}

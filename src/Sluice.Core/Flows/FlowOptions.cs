@@ -1,0 +1,57 @@
+namespace Sluice.Core.Flows;
+
+/// <summary>
+/// What the flow engine needs to know, derived from a flow's configuration. Names follow sr3's options.
+/// </summary>
+public sealed record FlowOptions
+{
+    /// <summary><c>component/config</c>, as in log lines and status.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The instance number (1-based), as in log file names.</summary>
+    public int Instance { get; init; } = 1;
+
+    /// <summary>Messages handled together (<c>batch</c>).</summary>
+    public int Batch { get; init; } = 100;
+
+    /// <summary>Messages of work in progress at once (downloads, sends) in one instance.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    /// <summary>Stop after this many messages (<c>messageCountMax</c>); 0: never.</summary>
+    public long MessageCountMax { get; init; }
+
+    /// <summary>Reject messages older than this (<c>messageAgeMax</c>); zero: no limit.</summary>
+    public TimeSpan MessageAgeMax { get; init; }
+
+    /// <summary>Duplicate suppression (<c>nodupe_ttl</c>); zero: off.</summary>
+    public TimeSpan NoDupeTtl { get; init; }
+
+    public NoDupeBasis NoDupeBasis { get; init; } = NoDupeBasis.Path;
+
+    /// <summary>In-line tries of a message's work before it goes to the retry queue (<c>attempts</c>).</summary>
+    public int Attempts { get; init; } = 3;
+
+    /// <summary>How long a message may stay in the retry queue (<c>retry_ttl</c>); zero: forever.</summary>
+    public TimeSpan RetryTtl { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most failures before a message is given up (<c>retryCountMax</c>); 0: no limit.</summary>
+    public int RetryCountMax { get; init; }
+
+    /// <summary>How often the retry queue is tried when there is no new data.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The housekeeping interval (<c>housekeeping</c>).</summary>
+    public TimeSpan Housekeeping { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most messages per second (<c>messageRateMax</c>); 0: no limit.</summary>
+    public double MessageRateMax { get; init; }
+
+    /// <summary>Where the flow keeps its state (nodupe journal, retry queues); null: in memory only.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>Emit report messages (<c>report</c>).</summary>
+    public bool Report { get; init; }
+
+    /// <summary>How long a receive waits for messages before the flow looks at its retry queue.</summary>
+    public TimeSpan ReceiveWait { get; init; } = TimeSpan.FromSeconds(1);
+}

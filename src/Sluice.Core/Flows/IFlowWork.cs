@@ -1,0 +1,11 @@
+namespace Sluice.Core.Flows;
+
+/// <summary>The work of a flow on one message: download it, send it, or nothing (shovel, winnow).</summary>
+public interface IFlowWork
+{
+    /// <summary>
+    /// Does the work. Sets <see cref="FlowMessage.Code"/> and <see cref="FlowMessage.Reason"/> on failure.
+    /// Exceptions are failures to retry.
+    /// </summary>
+    ValueTask<WorkOutcome> DoAsync(FlowMessage message, CancellationToken cancellationToken);
+}
