@@ -1,0 +1,381 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Flows;
+using Sluice.Core.Messages;
+
+namespace Sluice.Core.Components;
+
+/// <summary>
+/// sr3's watch as a flow input: announces files created, modified, removed, renamed or linked, and
+/// directories made and removed, in the trees given by <c>path</c>. Uses inotify (FileSystemWatcher),
+/// waits until a file is <c>fileAgeMin</c> old, ignores inflight names, rescans the tree when the kernel's
+/// event queue overflows (so bursts lose nothing), and can poll instead (<c>force_polling</c>).
+/// </summary>
+public sealed partial class WatchInput : IFlowInput
+{
+    private readonly WatchOptions _options;
+    private readonly FileAnnouncer _announcer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<NotificationMessage> _ready = new();
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
+    private readonly Lock _directoriesLock = new();
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> _snapshot = new(StringComparer.Ordinal);
+    private volatile bool _rescan;
+    private DateTimeOffset _nextPoll;
+
+    private enum Kind
+    {
+        Changed,
+        Removed,
+        RenamedTo,
+    }
+
+    private sealed record Pending(Kind Kind, DateTimeOffset Seen, string? OldPath, bool WasDirectory);
+
+    public WatchInput(WatchOptions options, ILogger logger, TimeProvider? time = null)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _announcer = new FileAnnouncer(options.Announce with { Recursive = false }, _time);
+        foreach (var root in options.Paths)
+        {
+            var full = Path.GetFullPath(root);
+            if (!Directory.Exists(full))
+            {
+                throw new DirectoryNotFoundException($"watch path {full} does not exist");
+            }
+
+            if (!options.ForcePolling)
+            {
+                _watchers.Add(StartWatcher(full));
+            }
+        }
+
+        _snapshot = Scan(remember: true);
+        if (options.PostOnStart)
+        {
+            foreach (var (path, entry) in _snapshot.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                _pending[path] = new Pending(Kind.Changed, DateTimeOffset.MinValue, null, entry.IsDirectory);
+            }
+        }
+    }
+
+    /// <summary>A watch never runs out of input.</summary>
+    public bool IsComplete => false;
+
+    /// <summary>How many events wait for their file to settle.</summary>
+    public int PendingCount => _pending.Count;
+
+    public async ValueTask<IReadOnlyList<FlowMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + wait;
+        while (true)
+        {
+            if (_ready.IsEmpty)
+            {
+                await ProcessAsync(max, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!_ready.IsEmpty || _time.GetUtcNow() >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(Min(_options.Sleep, deadline - _time.GetUtcNow()), _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        var batch = new List<FlowMessage>();
+        var now = _time.GetUtcNow();
+        while (batch.Count < max && _ready.TryDequeue(out var message))
+        {
+            batch.Add(new FlowMessage(message) { Received = now });
+        }
+
+        return batch;
+    }
+
+    public ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
+
+    private FileSystemWatcher StartWatcher(string root)
+    {
+        var watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            InternalBufferSize = 64 * 1024,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.Attributes,
+        };
+        watcher.Created += (_, e) => Note(e.FullPath, Kind.Changed, null);
+        watcher.Changed += (_, e) => Note(e.FullPath, Kind.Changed, null);
+        watcher.Deleted += (_, e) => Note(e.FullPath, Kind.Removed, null);
+        watcher.Renamed += (_, e) =>
+        {
+            Note(e.FullPath, Kind.RenamedTo, e.OldFullPath);
+        };
+        watcher.Error += (_, e) =>
+        {
+            // The kernel's queue overflowed (a burst): events were lost, so look at the whole tree again.
+            WatchLog.Overflow(_logger, root, e.GetException().Message);
+            _rescan = true;
+        };
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private void Note(string path, Kind kind, string? oldPath)
+    {
+        bool wasDirectory;
+        lock (_directoriesLock)
+        {
+            wasDirectory = _directories.Contains(oldPath ?? path);
+        }
+
+        _pending[path] = new Pending(kind, _time.GetUtcNow(), oldPath, wasDirectory);
+        if (oldPath is not null)
+        {
+            _pending.TryRemove(oldPath, out _);
+        }
+    }
+
+    private bool Ignored(string path)
+    {
+        var name = Path.GetFileName(path);
+        return (_options.IgnoreDotFiles && name.StartsWith('.')) ||
+            (_options.InflightSuffix is { Length: > 0 } suffix && name.EndsWith(suffix, StringComparison.Ordinal));
+    }
+
+    private async Task ProcessAsync(int max, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_rescan || (_options.ForcePolling && now >= _nextPoll))
+        {
+            _rescan = false;
+            _nextPoll = now + _options.Sleep;
+            Rescan();
+        }
+
+        var produced = 0;
+        foreach (var (path, pending) in _pending.OrderBy(p => p.Value.Seen).ThenBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (produced >= max)
+            {
+                break;
+            }
+
+            if (pending.Kind == Kind.Changed && now - pending.Seen < _options.FileAgeMin)
+            {
+                continue;
+            }
+
+            if (!_pending.TryRemove(new KeyValuePair<string, Pending>(path, pending)))
+            {
+                continue; // a newer event for the path came in meanwhile
+            }
+
+            foreach (var message in await MessagesForAsync(path, pending, now, cancellationToken).ConfigureAwait(false))
+            {
+                _ready.Enqueue(message);
+                produced++;
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<NotificationMessage>> MessagesForAsync(string path, Pending pending, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (pending.Kind == Kind.Removed)
+        {
+            Forget(path);
+            if (Ignored(path) || !_options.FileEvents.Contains(pending.WasDirectory ? "rmdir" : "delete"))
+            {
+                return [];
+            }
+
+            return [_announcer.Removed(path, pending.WasDirectory)];
+        }
+
+        FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
+        if (!info.Exists && info.LinkTarget is null)
+        {
+            return []; // gone again before it settled
+        }
+
+        if (info.LinkTarget is { } target)
+        {
+            Remember(path, isDirectory: false);
+            return Ignored(path) || !_options.FileEvents.Contains("link") ? [] : [Renamed(_announcer.Link(path, target), pending)];
+        }
+
+        if (info is DirectoryInfo directory)
+        {
+            var known = IsKnownDirectory(path);
+            Remember(path, isDirectory: true);
+            var messages = new List<NotificationMessage>();
+            if (!Ignored(path) && _options.FileEvents.Contains("mkdir") && (!known || pending.Kind == Kind.RenamedTo || pending.Seen == DateTimeOffset.MinValue))
+            {
+                messages.Add(Renamed(_announcer.DirectoryCreated(path), pending));
+            }
+
+            if (!known)
+            {
+                // Files may have landed in a new directory before the watch on it started.
+                foreach (var entry in directory.EnumerateFileSystemInfos())
+                {
+                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, entry is DirectoryInfo));
+                }
+            }
+
+            return messages;
+        }
+
+        var file = (FileInfo)info;
+        if (_options.FileAgeMin > TimeSpan.Zero && now - new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero) < _options.FileAgeMin)
+        {
+            _pending.TryAdd(path, pending with { Seen = now });
+            return [];
+        }
+
+        Remember(path, isDirectory: false);
+        var kind = pending.Kind == Kind.RenamedTo ? "create" : (pending.Seen == DateTimeOffset.MinValue ? "create" : "modify");
+        if (Ignored(path) || (!_options.FileEvents.Contains(kind) && !_options.FileEvents.Contains("create")))
+        {
+            return [];
+        }
+
+        try
+        {
+            var list = await _announcer.FileAsync(file, cancellationToken).ConfigureAwait(false);
+            foreach (var m in list)
+            {
+                Renamed(m, pending);
+            }
+
+            return list;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return [];
+        }
+        catch (IOException ex)
+        {
+            WatchLog.Unreadable(_logger, path, ex.Message);
+            _pending.TryAdd(path, pending with { Seen = now });
+            return [];
+        }
+    }
+
+    private NotificationMessage Renamed(NotificationMessage m, Pending pending)
+    {
+        // A file renamed from an inflight name (x.tmp -> x) is simply new: nobody saw the old name.
+        if (pending.Kind == Kind.RenamedTo && pending.OldPath is not null && !Ignored(pending.OldPath))
+        {
+            // sr3 names the old file by its absolute path.
+            m.FileOp = (m.FileOp ?? new FileOp()) with { Rename = pending.OldPath };
+        }
+
+        return m;
+    }
+
+    private bool IsKnownDirectory(string path)
+    {
+        lock (_directoriesLock)
+        {
+            return _directories.Contains(path);
+        }
+    }
+
+    private void Remember(string path, bool isDirectory)
+    {
+        lock (_directoriesLock)
+        {
+            if (isDirectory)
+            {
+                _directories.Add(path);
+            }
+            else
+            {
+                _directories.Remove(path);
+            }
+        }
+    }
+
+    private void Forget(string path)
+    {
+        lock (_directoriesLock)
+        {
+            _directories.Remove(path);
+        }
+    }
+
+    private Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> Scan(bool remember)
+    {
+        var entries = new Dictionary<string, (long, DateTime, bool)>(StringComparer.Ordinal);
+        foreach (var root in _options.Paths)
+        {
+            var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0, ReturnSpecialDirectories = false };
+            foreach (var info in new DirectoryInfo(Path.GetFullPath(root)).EnumerateFileSystemInfos("*", options))
+            {
+                var isDirectory = info is DirectoryInfo && info.LinkTarget is null;
+                entries[info.FullName] = (info is FileInfo f && info.LinkTarget is null ? f.Length : 0, info.LastWriteTimeUtc, isDirectory);
+                if (isDirectory && remember)
+                {
+                    lock (_directoriesLock)
+                    {
+                        _directories.Add(info.FullName);
+                    }
+                }
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>Compares the tree with the last scan and notes every difference as an event.</summary>
+    private void Rescan()
+    {
+        var previous = _snapshot;
+        var current = Scan(remember: false);
+        var now = _time.GetUtcNow();
+        foreach (var (path, entry) in current)
+        {
+            if (!previous.TryGetValue(path, out var before) || before != entry)
+            {
+                _pending.TryAdd(path, new Pending(Kind.Changed, now, null, entry.IsDirectory));
+            }
+        }
+
+        foreach (var (path, entry) in previous)
+        {
+            if (!current.ContainsKey(path))
+            {
+                _pending[path] = new Pending(Kind.Removed, now, null, entry.IsDirectory);
+            }
+        }
+
+        _snapshot = current;
+    }
+
+    private static partial class WatchLog
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "watch {Root}: event queue overflowed ({Reason}); rescanning the tree")]
+        public static partial void Overflow(ILogger logger, string root, string reason);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "watch: cannot read {Path} yet ({Reason}); will try again")]
+        public static partial void Unreadable(ILogger logger, string path, string reason);
+    }
+}
