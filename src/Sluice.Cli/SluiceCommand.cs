@@ -29,6 +29,7 @@ internal static class SluiceCommand
         }
 
         root.Subcommands.Add(Commands.DecodeCommand.Create(context));
+        root.Subcommands.Add(Commands.PostCommand.Create(context));
         return root;
     }
 
