@@ -1,0 +1,6 @@
+using Sluice.Daemon.Supervision;
+
+namespace Sluice.Daemon.Control;
+
+/// <summary>What <c>GET /status</c> returns: the daemon and each flow.</summary>
+public sealed record DaemonInfo(int Pid, string Version, DateTimeOffset Started, long MemoryBytes, IReadOnlyList<FlowStatus> Flows);

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Sluice.Daemon.Control;
+using Sluice.Daemon.Supervision;
+
+namespace Sluice.Daemon;
+
+/// <summary>
+/// One daemon per user: hosts every enabled flow in this process under a <see cref="FlowSupervisor"/>,
+/// answers the control API, and stops cleanly (in-flight work finished and acknowledged) on request or SIGTERM.
+/// </summary>
+public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catalog, ILogger logger, TimeProvider? time = null)
+{
+    private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The pid of a daemon already running for this state directory, or null.</summary>
+    public static int? RunningPid(DaemonOptions options)
+    {
+        if (!File.Exists(options.PidFile))
+        {
+            return null;
+        }
+
+        if (!int.TryParse(File.ReadAllText(options.PidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited ? null : pid;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Asks the daemon to stop.</summary>
+    public void RequestShutdown() => _shutdown.TrySetResult();
+
+    /// <summary>Runs until asked to stop (control API, SIGTERM, or <paramref name="cancellationToken"/>). Returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        if (RunningPid(options) is { } other && other != Environment.ProcessId)
+        {
+            DaemonLog.AlreadyRunning(logger, other, options.PidFile);
+            return 1;
+        }
+
+        await File.WriteAllTextAsync(options.PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        var started = (time ?? TimeProvider.System).GetUtcNow();
+        await using var supervisor = new FlowSupervisor(logger, time, options.StopTimeout);
+        using var registration = cancellationToken.Register(RequestShutdown);
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            RequestShutdown();
+        });
+        try
+        {
+            var flows = catalog.Load();
+            await supervisor.ApplyAsync(flows).ConfigureAwait(false);
+            DaemonLog.Started(logger, Environment.ProcessId, flows.Count, options.SocketPath);
+            await using var control = await ControlServer.StartAsync(
+                supervisor,
+                options.SocketPath,
+                options.Http,
+                () => new DaemonInfo(Environment.ProcessId, typeof(DaemonHost).Assembly.GetName().Version?.ToString(3) ?? "0", started, Environment.WorkingSet, supervisor.Status()),
+                RequestShutdown,
+                cancellationToken).ConfigureAwait(false);
+            if (control.HttpAddress is { } http)
+            {
+                DaemonLog.Http(logger, http.ToString());
+            }
+
+            await _shutdown.Task.ConfigureAwait(false);
+            DaemonLog.Stopping(logger);
+            await supervisor.StopAllAsync().ConfigureAwait(false);
+            return 0;
+        }
+        finally
+        {
+            File.Delete(options.PidFile);
+            File.Delete(options.SocketPath);
+            DaemonLog.Stopped(logger);
+        }
+    }
+
+    private static partial class DaemonLog
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "daemon {Pid} started with {Flows} flow(s); control socket {Socket}")]
+        public static partial void Started(ILogger logger, int pid, int flows, string socket);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "a daemon is already running (pid {Pid}, {PidFile})")]
+        public static partial void AlreadyRunning(ILogger logger, int pid, string pidFile);
+
+        [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "daemon stopping: finishing in-flight work")]
+        public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "daemon stopped")]
+        public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "control API also on {Address}")]
+        public static partial void Http(ILogger logger, string address);
+    }
+}

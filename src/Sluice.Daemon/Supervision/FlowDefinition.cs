@@ -1,0 +1,16 @@
+using Sluice.Core.Flows;
+
+namespace Sluice.Daemon.Supervision;
+
+/// <summary>
+/// A flow the daemon can run: its name (<c>component/config</c>), how many instances, and how to build an
+/// instance. <see cref="Error"/> is set instead when its configuration is broken (<c>file:line: message</c>).
+/// </summary>
+public sealed record FlowDefinition(string Name, int Instances, Func<int, CancellationToken, Task<Flow>>? Create)
+{
+    /// <summary>Why the flow cannot run, when its configuration has errors.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>A fingerprint of the configuration, so a reload restarts only what changed.</summary>
+    public string Fingerprint { get; init; } = string.Empty;
+}

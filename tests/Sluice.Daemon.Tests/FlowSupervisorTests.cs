@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Daemon.Supervision;
+
+namespace Sluice.Daemon.Tests;
+
+public class FlowSupervisorTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (!condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail("timed out waiting for: " + what);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_flow_is_restarted_while_the_others_keep_running()
+    {
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        await supervisor.ApplyAsync(
+        [
+            new FlowDefinition("subscribe/good", 2, (i, ct) => TestFlows.Trickle("subscribe/good", i, ct)),
+            new FlowDefinition("shovel/bad", 1, (i, ct) => TestFlows.Crashing("shovel/bad", i, ct)),
+            new FlowDefinition("sarra/broken", 1, null) { Error = "sarra/broken.conf:3: batch: 'lots' is not a count" },
+        ]);
+
+        await Eventually(() => supervisor.Status().Single(s => s.Name == "shovel/bad").Restarts >= 1, "the bad flow to be restarted");
+        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/good").Posted > 20, "the good flow to post");
+
+        var status = supervisor.Status().ToDictionary(s => s.Name);
+        Assert.Equal("running", status["subscribe/good"].State);
+        Assert.Equal(2, status["subscribe/good"].InstancesRunning);
+        Assert.Equal("retrying", status["shovel/bad"].State);
+        Assert.Equal("broker connection refused", status["shovel/bad"].LastError);
+        Assert.Equal("failed", status["sarra/broken"].State);
+        Assert.Contains("sarra/broken.conf:3", status["sarra/broken"].LastError);
+    }
+
+    [Fact]
+    public async Task Stop_and_start_act_on_one_flow_and_counters_survive_a_restart()
+    {
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        supervisor.Start(new FlowDefinition("subscribe/a", 1, (i, ct) => TestFlows.Trickle("subscribe/a", i, ct)));
+        supervisor.Start(new FlowDefinition("subscribe/b", 1, (i, ct) => TestFlows.Trickle("subscribe/b", i, ct)));
+        await Eventually(() => supervisor.Status().All(s => s.Posted > 5), "both flows to post");
+
+        Assert.True(await supervisor.StopAsync("subscribe/a"));
+        var stopped = supervisor.Status().Single(s => s.Name == "subscribe/a");
+        Assert.Equal("stopped", stopped.State);
+        Assert.Equal("running", supervisor.Status().Single(s => s.Name == "subscribe/b").State);
+
+        Assert.True(supervisor.Start("subscribe/a"));
+        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/a").Posted > stopped.Posted + 5, "the restarted flow to post more");
+        Assert.False(await supervisor.StopAsync("subscribe/none"));
+    }
+
+    [Fact]
+    public async Task Apply_restarts_only_the_flows_whose_configuration_changed()
+    {
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        var starts = new Dictionary<string, int> { ["a"] = 0, ["b"] = 0 };
+        FlowDefinition Def(string name, string fingerprint) => new("subscribe/" + name, 1, (i, ct) =>
+        {
+            lock (starts)
+            {
+                starts[name]++;
+            }
+
+            return TestFlows.Trickle("subscribe/" + name, i, ct);
+        })
+        { Fingerprint = fingerprint };
+
+        await supervisor.ApplyAsync([Def("a", "1"), Def("b", "1")]);
+        await Eventually(() => supervisor.Status().All(s => s.State == "running"), "both running");
+        await supervisor.ApplyAsync([Def("a", "1"), Def("b", "2")]);
+        await Eventually(() => supervisor.Status().All(s => s.State == "running") && starts["b"] == 2, "b restarted");
+        Assert.Equal(1, starts["a"]);
+        await supervisor.ApplyAsync([Def("a", "1")]);
+        Assert.Equal(["subscribe/a"], supervisor.Names);
+    }
+}
