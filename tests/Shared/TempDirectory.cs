@@ -1,7 +1,7 @@
-namespace Sluice.Core.Tests;
+namespace Sluice.Tests;
 
 /// <summary>A directory of its own for one test, removed afterwards.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {

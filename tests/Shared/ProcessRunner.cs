@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Sluice.Core.Tests;
+namespace Sluice.Tests;
 
 /// <summary>Runs a real program (md5sum, sha512sum, ...) and returns its standard output.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static string Run(string program, params string[] args)
     {

@@ -1,7 +1,7 @@
-namespace Sluice.Core.Tests;
+namespace Sluice.Tests;
 
 /// <summary>Finds the repository and the shared fixtures captured from real sr3 pumps (shared/ sits beside the repository).</summary>
-internal static class Fixtures
+public static class Fixtures
 {
     public static string RepositoryRoot { get; } = FindRoot();
 

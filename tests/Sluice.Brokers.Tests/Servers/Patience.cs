@@ -1,0 +1,13 @@
+namespace Sluice.Brokers.Tests.Servers;
+
+/// <summary>Timeouts, from one place, scaled up under CI.</summary>
+internal static class Patience
+{
+    private static readonly double Scale = Environment.GetEnvironmentVariable("CI") == "true" ? 3 : 1;
+
+    public static TimeSpan ServerStart => TimeSpan.FromSeconds(60 * Scale);
+
+    public static TimeSpan Delivery => TimeSpan.FromSeconds(20 * Scale);
+
+    public static TimeSpan Stream => TimeSpan.FromSeconds(120 * Scale);
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+
+namespace Sluice.Brokers.Tests.Servers;
+
+/// <summary>
+/// A real RabbitMQ (Debian's rabbitmq-server) started for the tests on loopback ports of its own, with its
+/// own Erlang node name, epmd port, data and log directories. It can be restarted (its durable queues
+/// survive) and is stopped by pid at the end.
+/// </summary>
+public sealed class RabbitMqServer : IAsyncLifetime
+{
+    private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    private const string Ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "sluice-rabbitmq-" + Guid.NewGuid().ToString("N")[..8]);
+    private Process? _process;
+
+    public int Port { get; } = Ports.Free();
+
+    private int DistributionPort { get; } = Ports.Free();
+
+    private int EpmdPort { get; } = Ports.Free();
+
+    private string NodeName => $"sluice{Port}@localhost";
+
+    public string Url => $"amqp://guest:guest@127.0.0.1:{Port}/";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ServerScript))
+        {
+            throw new InvalidOperationException($"RabbitMQ is not installed ({ServerScript} missing): run scripts/install-servers, or apt-get install rabbitmq-server");
+        }
+
+        Directory.CreateDirectory(Path.Combine(_directory, "mnesia"));
+        Directory.CreateDirectory(Path.Combine(_directory, "log"));
+        await File.WriteAllTextAsync(Path.Combine(_directory, "rabbitmq.conf"), $"listeners.tcp.default = 127.0.0.1:{Port}\nloopback_users = none\nheartbeat = 10\n");
+        await File.WriteAllTextAsync(Path.Combine(_directory, "enabled_plugins"), "[].\n");
+        await StartAsync();
+    }
+
+    public async Task StartAsync()
+    {
+        var info = Info(ServerScript);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start rabbitmq-server");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        if (!await Ports.WaitOpenAsync(Port, Patience.ServerStart, () => !_process.HasExited))
+        {
+            var log = Directory.GetFiles(Path.Combine(_directory, "log")).Select(File.ReadAllText).FirstOrDefault() ?? string.Empty;
+            throw new InvalidOperationException($"RabbitMQ did not start on port {Port}: {log[^Math.Min(log.Length, 2000)..]}");
+        }
+
+        // The port opens a moment before the broker accepts logins.
+        await RunCtlAsync("await_startup");
+    }
+
+    /// <summary>Stops the broker the way a crash or an operator would (the node goes away), keeping its data.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        await RunCtlAsync("stop");
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
+    /// <summary>Runs rabbitmqctl against this node (same HOME for the Erlang cookie); returns its output.</summary>
+    public async Task<string> RunCtlAsync(params string[] args)
+    {
+        var info = Info(Ctl);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)}: {error}{output}");
+        }
+
+        return output;
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            _process?.Kill(entireProcessTree: true);
+        }
+
+        KillEpmd();
+        try
+        {
+            Directory.Delete(_directory, true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private ProcessStartInfo Info(string program)
+    {
+        var info = new ProcessStartInfo(program) { UseShellExecute = false, WorkingDirectory = _directory };
+        info.Environment["HOME"] = _directory;
+        info.Environment["RABBITMQ_NODENAME"] = NodeName;
+        info.Environment["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
+        info.Environment["RABBITMQ_NODE_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["RABBITMQ_DIST_PORT"] = DistributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["ERL_EPMD_PORT"] = EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(_directory, "mnesia");
+        info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(_directory, "log");
+        info.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(_directory, "rabbitmq.conf");
+        info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_directory, "enabled_plugins");
+        info.Environment["RABBITMQ_PID_FILE"] = Path.Combine(_directory, "rabbitmq.pid");
+        return info;
+    }
+
+    /// <summary>The epmd daemon the node started for its own port outlives the node: stop it by pid.</summary>
+    private void KillEpmd()
+    {
+        var marker = $"ERL_EPMD_PORT={EpmdPort}";
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() == "epmd" &&
+                    File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker))
+                {
+                    using var process = Process.GetProcessById(pid);
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+            }
+        }
+    }
+}
+
+[CollectionDefinition("RabbitMQ")]
+public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqServer>
+{
+}
