@@ -28,4 +28,7 @@ public sealed record SubscriptionOptions
 
     /// <summary>Instances share the subscription (MQTT shared subscription when more than one).</summary>
     public int Instances { get; init; } = 1;
+
+    /// <summary>Which instance this is (1-based): MQTT gives each its own client id and session.</summary>
+    public int Instance { get; init; } = 1;
 }
