@@ -7,5 +7,5 @@ public interface IFlowWork
     /// Does the work. Sets <see cref="FlowMessage.Code"/> and <see cref="FlowMessage.Reason"/> on failure.
     /// Exceptions are failures to retry.
     /// </summary>
-    ValueTask<WorkOutcome> DoAsync(FlowMessage message, CancellationToken cancellationToken);
+    ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken);
 }

@@ -83,13 +83,13 @@ internal sealed class ScriptedWork(Func<FlowMessage, int, WorkOutcome> decide) :
 
     public int Calls(string relPath) => _calls.GetValueOrDefault(relPath);
 
-    public ValueTask<WorkOutcome> DoAsync(FlowMessage message, CancellationToken cancellationToken)
+    public ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {
-        var n = _calls.AddOrUpdate(message.Message.RelPath, 1, (_, c) => c + 1);
-        var outcome = decide(message, n);
+        var n = _calls.AddOrUpdate(item.Message.RelPath, 1, (_, c) => c + 1);
+        var outcome = decide(item, n);
         if (outcome == WorkOutcome.Retry)
         {
-            message.Reason = "server said no";
+            item.Reason = "server said no";
         }
 
         return ValueTask.FromResult(outcome);
