@@ -2,9 +2,9 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using Sluice.Brokers.Amqp;
-using Sluice.Brokers.Tests.Servers;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Brokers.Tests;
 

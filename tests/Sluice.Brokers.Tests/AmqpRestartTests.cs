@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Amqp;
-using Sluice.Brokers.Tests.Servers;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Brokers.Tests;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Mqtt;
-using Sluice.Brokers.Tests.Servers;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Brokers.Tests;
 

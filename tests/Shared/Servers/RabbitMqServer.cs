@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Sluice.Brokers.Tests.Servers;
+namespace Sluice.Tests.Servers;
 
 /// <summary>
 /// A real RabbitMQ (Debian's rabbitmq-server) started for the tests on loopback ports of its own, with its

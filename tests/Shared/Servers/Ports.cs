@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Sluice.Brokers.Tests.Servers;
+namespace Sluice.Tests.Servers;
 
 /// <summary>Free loopback ports, from the OS (never a protocol's default).</summary>
-internal static class Ports
+public static class Ports
 {
     public static int Free()
     {

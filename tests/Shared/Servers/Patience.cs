@@ -1,7 +1,7 @@
-namespace Sluice.Brokers.Tests.Servers;
+namespace Sluice.Tests.Servers;
 
 /// <summary>Timeouts, from one place, scaled up under CI.</summary>
-internal static class Patience
+public static class Patience
 {
     private static readonly double Scale = Environment.GetEnvironmentVariable("CI") == "true" ? 3 : 1;
 

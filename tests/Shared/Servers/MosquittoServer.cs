@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Sluice.Brokers.Tests.Servers;
+namespace Sluice.Tests.Servers;
 
 /// <summary>A real Mosquitto (Debian's mosquitto, MQTT 5) started for the tests on a loopback port of its own.</summary>
 public sealed class MosquittoServer : IAsyncLifetime

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Brokers;
+using Sluice.Core.Flows;
+using Sluice.Core.Formats;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Components;
+
+/// <summary>Assembles a flow from its settings: broker input, work, broker output, and the resources to release.</summary>
+public static class FlowFactory
+{
+    public static async Task<Flow> CreateAsync(FlowSettings settings, ILogger logger, TimeProvider? time, CancellationToken cancellationToken)
+    {
+        var resources = new List<IAsyncDisposable>();
+        try
+        {
+            var broker = BrokerRegistry.Create(settings.Broker, logger, time);
+            resources.Add(broker);
+            var subscription = await broker.SubscribeAsync(settings.Subscription, cancellationToken).ConfigureAwait(false);
+            var input = new BrokerInput(subscription, logger, time);
+
+            IFlowOutput? output = null;
+            if (settings.PostBroker is { } postUrl)
+            {
+                var postBroker = postUrl == settings.Broker ? broker : BrokerRegistry.Create(postUrl, logger, time);
+                if (!ReferenceEquals(postBroker, broker))
+                {
+                    resources.Add(postBroker);
+                }
+
+                var format = MessageFormats.ByName(settings.PostFormat);
+                var prefix = settings.PostTopicPrefix.Count > 0 ? settings.PostTopicPrefix : format.DefaultTopicPrefix;
+                output = new BrokerOutput(await postBroker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, settings.PostExchanges, prefix);
+            }
+
+            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download) : null;
+            if (work is IAsyncDisposable disposableWork)
+            {
+                resources.Add(disposableWork);
+            }
+
+            return new OwningFlow(settings.Flow, input, work, output, logger, time, settings.Filter, settings.Callbacks, resources).Flow;
+        }
+        catch
+        {
+            foreach (var resource in resources)
+            {
+                await resource.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>A flow that releases its input, output, work and broker connections with it.</summary>
+    private sealed class OwningFlow
+    {
+        public OwningFlow(FlowOptions options, IFlowInput input, IFlowWork? work, IFlowOutput? output, ILogger logger, TimeProvider? time, Func<FlowMessage, FilterDecision>? filter, IReadOnlyList<IFlowCallback> callbacks, List<IAsyncDisposable> resources)
+        {
+            var owned = new List<IAsyncDisposable> { input };
+            if (output is not null)
+            {
+                owned.Add(output);
+            }
+
+            owned.AddRange(resources);
+            Flow = new Flow(options, input, work, output, logger, time, filter, [.. callbacks, new Releaser(owned)]);
+        }
+
+        public Flow Flow { get; }
+    }
+
+    /// <summary>Releases the flow's resources when it stops.</summary>
+    private sealed class Releaser(List<IAsyncDisposable> resources) : IFlowCallback
+    {
+        public string Name => "release";
+
+        public async ValueTask OnStopAsync(CancellationToken cancellationToken)
+        {
+            foreach (var resource in resources)
+            {
+                await resource.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Sluice.Core.Brokers;
+using Sluice.Core.Flows;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Components;
+
+/// <summary>
+/// Everything needed to assemble a broker-fed flow (subscribe, sarra, shovel, winnow, report): where messages come
+/// from, what work is done on them, and where they are posted. Derived from a validated configuration.
+/// </summary>
+public sealed record FlowSettings
+{
+    /// <summary>subscribe, sarra, shovel, winnow, report or flow.</summary>
+    public required string Component { get; init; }
+
+    public required FlowOptions Flow { get; init; }
+
+    public required BrokerUrl Broker { get; init; }
+
+    public required SubscriptionOptions Subscription { get; init; }
+
+    /// <summary>Download into a directory (subscribe, sarra); null for message-only flows (shovel, winnow).</summary>
+    public DownloadOptions? Download { get; init; }
+
+    /// <summary>Where to post; null when the flow posts nothing (a plain subscribe).</summary>
+    public BrokerUrl? PostBroker { get; init; }
+
+    /// <summary><c>post_exchange</c> (several with <c>post_exchangeSplit</c>).</summary>
+    public IReadOnlyList<string> PostExchanges { get; init; } = ["xpublic"];
+
+    /// <summary><c>post_topicPrefix</c>; empty: the format's default.</summary>
+    public IReadOnlyList<string> PostTopicPrefix { get; init; } = [];
+
+    /// <summary><c>post_format</c>: v03, v02 or wis.</summary>
+    public string PostFormat { get; init; } = "v03";
+
+    /// <summary>The accept/reject filter.</summary>
+    public Func<FlowMessage, FilterDecision>? Filter { get; init; }
+
+    public IReadOnlyList<IFlowCallback> Callbacks { get; init; } = [];
+}
