@@ -81,7 +81,7 @@ internal static class Pump
             StateDirectory = state,
             Concurrency = 8,
             NoDupeTtl = component == "winnow" ? TimeSpan.FromMinutes(5) : TimeSpan.Zero,
-            NoDupeBasis = component == "winnow" ? NoDupeBasis.Data : NoDupeBasis.Path,
+            NoDupeBasis = NoDupeBasis.Path,
             ReceiveWait = TimeSpan.FromMilliseconds(200),
         },
         Broker = BrokerUrl.Parse(brokerUrl),

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Components;
-using Sluice.Core.Transfers;
 using Sluice.Tests.Servers;
 
 namespace Sluice.Flows.Tests;
@@ -13,58 +12,58 @@ namespace Sluice.Flows.Tests;
 public class StaticFlowTests(RabbitMqServer rabbit)
 {
     [Fact]
-    public async Task A_tree_goes_post_sarra_subscribe_over_RabbitMQ_and_arrives_identical()
+    public Task A_tree_goes_post_sarra_subscribe_over_RabbitMQ_and_arrives_identical() =>
+        Scenarios.PostSarraSubscribeAsync(rabbit.Url, rabbit.Url, "v03", async id =>
+        {
+            var queues = await rabbit.RunCtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged");
+            foreach (var line in queues.Split('\n').Where(l => l.Contains(id, StringComparison.Ordinal)))
+            {
+                Assert.EndsWith("\t0\t0", line.TrimEnd());
+            }
+        });
+
+    [Fact]
+    public async Task Two_posts_of_the_same_tree_through_a_winnow_pass_one_copy_per_file()
     {
         Pump.EnsureRegistered();
         using var work = new TempDirectory();
         var source = work.File("source");
-        var pumpTree = work.File("pump");
-        var destination = work.File("destination");
-        var files = Pump.MakeTree(source, 10, 10, 10);
-        var directories = 10 + 100;
-        var messages = files + directories;
-
+        var files = Pump.MakeTree(source, 4, 5, 10, seed: 7);
+        var messages = files + 4 + 20;
         var id = Guid.NewGuid().ToString("N")[..8];
-        var broker = BrokerAdmin(rabbit.Url);
-        await broker.DeclareExchangeAsync($"xs_{id}", durable: false, CancellationToken.None);
-        await broker.DeclareExchangeAsync($"xpublic_{id}", durable: false, CancellationToken.None);
-        await broker.DisposeAsync();
+        await using (var admin = BrokerAdmin(rabbit.Url))
+        {
+            await admin.DeclareExchangeAsync($"xs_{id}", durable: false, CancellationToken.None);
+            await admin.DeclareExchangeAsync($"xwinnowed_{id}", durable: false, CancellationToken.None);
+        }
 
-        await using var sourceServer = await Pump.ServeAsync(source);
-        await using var pumpServer = await Pump.ServeAsync(pumpTree);
-
-        var sarra = await FlowFactory.CreateAsync(Pump.Settings("sarra", rabbit.Url, $"xs_{id}", $"q_guest.sarra.{id}", messages, work.File("state/sarra"),
-            new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl.ToString(), PostBaseDir = pumpTree },
-            postExchange: $"xpublic_{id}"), NullLogger.Instance, null, CancellationToken.None);
-        var subscribe = await FlowFactory.CreateAsync(Pump.Settings("subscribe", rabbit.Url, $"xpublic_{id}", $"q_guest.subscribe.{id}", messages, work.File("state/subscribe"),
-            new DownloadOptions { Directory = destination, Mirror = true }), NullLogger.Instance, null, CancellationToken.None);
+        await using var server = await Pump.ServeAsync(source);
+        var winnow = await FlowFactory.CreateAsync(Pump.Settings("winnow", rabbit.Url, $"xs_{id}", $"q_guest.winnow.{id}", 2 * messages, work.File("state/winnow"), postExchange: $"xwinnowed_{id}"), NullLogger.Instance, null, CancellationToken.None);
+        var counter = await FlowFactory.CreateAsync(Pump.Settings("shovel", rabbit.Url, $"xwinnowed_{id}", $"q_guest.count.{id}", 0, work.File("state/count")), NullLogger.Instance, null, CancellationToken.None);
 
         using var timeout = new CancellationTokenSource(Patience.Stream);
-        var running = Task.WhenAll(sarra.RunAsync(timeout.Token), subscribe.RunAsync(timeout.Token));
-        var posted = await Pump.PostAsync(rabbit.Url, $"xs_{id}", source, sourceServer.BaseUrl);
-        await running;
-
-        Assert.Equal(messages, posted);
-        Assert.Equal(Pump.Checksums(source), Pump.Checksums(destination));
-        Assert.Equal(Pump.Checksums(source), Pump.Checksums(pumpTree));
-        foreach (var flow in new[] { sarra, subscribe })
+        var winnowing = winnow.RunAsync(timeout.Token);
+        using var stopCounter = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var counting = counter.RunAsync(stopCounter.Token);
+        await Pump.PostAsync(rabbit.Url, $"xs_{id}", source, server.BaseUrl);
+        await Pump.PostAsync(rabbit.Url, $"xs_{id}", source, server.BaseUrl);
+        await winnowing;
+        while (counter.Metrics.Received < winnow.Metrics.Posted && !timeout.IsCancellationRequested)
         {
-            Assert.Equal(messages, flow.Metrics.Received);
-            Assert.Equal(messages, flow.Metrics.Accepted);
-            Assert.Equal(messages, flow.Metrics.WorkOk);
-            Assert.Equal(messages, flow.Metrics.Acknowledged);
-            Assert.Equal(0, flow.Metrics.RetryQueued);
+            await Task.Delay(50);
         }
 
-        Assert.Equal(messages, sarra.Metrics.Posted);
-        var queues = await rabbit.RunCtlAsync("list_queues", "name", "messages_ready", "messages_unacknowledged");
-        foreach (var line in queues.Split('\n').Where(l => l.Contains(id, StringComparison.Ordinal)))
-        {
-            Assert.EndsWith("\t0\t0", line.TrimEnd());
-        }
+        await Task.Delay(500); // anything extra would show up now
+        await stopCounter.CancelAsync();
+        await counting;
 
-        await sarra.DisposeAsync();
-        await subscribe.DisposeAsync();
+        Assert.Equal(2 * messages, winnow.Metrics.Received);
+        Assert.Equal(messages, winnow.Metrics.Duplicates);
+        Assert.Equal(messages, winnow.Metrics.Posted);
+        Assert.Equal(messages, counter.Metrics.Received);
+        Assert.Equal(2 * messages, winnow.Metrics.Acknowledged);
+        await winnow.DisposeAsync();
+        await counter.DisposeAsync();
     }
 
     internal static Sluice.Core.Brokers.IBroker BrokerAdmin(string url) =>

@@ -137,8 +137,10 @@ public sealed class NoDupeCache : IDisposable
             sum += string.Create(CultureInfo.InvariantCulture, $"#{blocks.Number}");
         }
 
+        // A fileOp has no data: whatever the basis, it is the same event only on the same path.
         return basis switch
         {
+            _ when m.FileOp is not null => sum + "\n" + m.RelPath,
             NoDupeBasis.Name => sum + "\n" + m.FileName,
             NoDupeBasis.Data => sum,
             _ => sum + "\n" + m.RelPath,
