@@ -370,7 +370,7 @@ public static class ConfigLoader
         _ => value,
     };
 
-    private static string[] Split(string value) => value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    private static string[] Split(string value) => value.Split([',', ' ', '|'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>A set option: a plain list replaces; <c>+item</c> adds and <c>-item</c> removes, as sr3 allows.</summary>
     private static string[] ApplySet(string[]? current, string value)

@@ -179,6 +179,7 @@ public static class Options
         ["suppress_duplicates_basis"] = "nodupe_basis",
         ["tls_rigour"] = "tlsRigour",
         ["topic_prefix"] = "topicPrefix",
+        ["integrity"] = "identity",
         ["post_url"] = "post_baseUrl",
         ["destination"] = "sendTo",
         ["to"] = "to_clusters",
