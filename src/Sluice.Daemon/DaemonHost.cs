@@ -71,7 +71,8 @@ public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catal
                 options.Http,
                 () => new DaemonInfo(Environment.ProcessId, typeof(DaemonHost).Assembly.GetName().Version?.ToString(3) ?? "0", started, Environment.WorkingSet, supervisor.Status()),
                 RequestShutdown,
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                () => supervisor.ApplyAsync(catalog.Load())).ConfigureAwait(false);
             if (control.HttpAddress is { } http)
             {
                 DaemonLog.Http(logger, http.ToString());

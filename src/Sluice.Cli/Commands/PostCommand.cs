@@ -1,8 +1,12 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core;
+using Sluice.Core.Brokers;
 using Sluice.Core.Checksums;
 using Sluice.Core.Components;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
+using Sluice.Core.Formats;
 
 namespace Sluice.Cli.Commands;
 
@@ -23,11 +27,16 @@ internal static class PostCommand
         var outlet = new Option<string>("--outlet") { Description = "json: print each message; url: print each file's URL.", DefaultValueFactory = _ => "json" };
         outlet.AcceptOnlyFromAmong("json", "url");
         var source = new Option<string?>("--source") { Description = "The source field." };
+        var postBroker = new Option<string?>("--post_broker", "--post-broker") { Description = "Publish to this broker (amqp://, mqtt://); credentials.conf supplies the password." };
+        var postExchange = new Option<string>("--post_exchange", "--post-exchange") { Description = "The exchange to publish on.", DefaultValueFactory = _ => "xpublic" };
+        var postTopicPrefix = new Option<string?>("--post_topicPrefix", "--post-topicprefix") { Description = "Topic prefix (default: the format's, v03 or v02.post)." };
+        var postFormat = new Option<string>("--post_format", "--post-format") { Description = "v03 (default), v02 or wis.", DefaultValueFactory = _ => "v03" };
+        postFormat.AcceptOnlyFromAmong("v03", "v02", "wis");
         var cluster = new Option<string?>("--cluster") { Description = "The from_cluster field." };
 
         var command = new Command("post", "Announce files and directory trees.")
         {
-            paths, baseUrl, baseDir, identity, blockSize, inline, inlineByteMax, outlet, source, cluster,
+            paths, baseUrl, baseDir, identity, blockSize, inline, inlineByteMax, outlet, source, cluster, postBroker, postExchange, postTopicPrefix, postFormat,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -61,10 +70,49 @@ internal static class PostCommand
                 FromCluster = result.GetValue(cluster),
             };
             await using var input = new PostInput(new FileAnnouncer(options), result.GetValue(paths)!, cancellationToken: cancellationToken);
-            await using var output = new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url");
-            await using var flow = new Flow(new FlowOptions { Name = "post/command-line", Concurrency = 1 }, input, null, output, NullLogger.Instance);
-            await flow.RunAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
+            IFlowOutput output;
+            IBroker? broker = null;
+            if (result.GetValue(postBroker) is { } brokerText)
+            {
+                Sluice.Daemon.Adapters.RegisterAll();
+                try
+                {
+                    var credentials = CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
+                    broker = BrokerRegistry.Create(BrokerUrl.Parse(credentials.Complete(brokerText)), NullLogger.Instance);
+                    var format = MessageFormats.ByName(result.GetValue(postFormat)!);
+                    var prefix = result.GetValue(postTopicPrefix) is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
+                    output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, [result.GetValue(postExchange)!], prefix);
+                }
+                catch (Exception ex) when (ex is FormatException or SluiceException)
+                {
+                    await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+            else
+            {
+                output = new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url");
+            }
+
+            try
+            {
+                await using var flow = new Flow(new FlowOptions { Name = "post/command-line", Concurrency = 1 }, input, null, output, NullLogger.Instance);
+                await flow.RunAsync(cancellationToken).ConfigureAwait(false);
+                if (broker is not null)
+                {
+                    await context.Error.WriteLineAsync($"sluice post: {flow.Metrics.Posted} message(s) posted to {broker.Url}").ConfigureAwait(false);
+                }
+
+                return broker is not null && flow.Metrics.Posted < flow.Metrics.Received ? 1 : 0;
+            }
+            finally
+            {
+                await output.DisposeAsync().ConfigureAwait(false);
+                if (broker is not null)
+                {
+                    await broker.DisposeAsync().ConfigureAwait(false);
+                }
+            }
         });
         return command;
     }

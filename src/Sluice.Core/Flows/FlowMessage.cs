@@ -43,6 +43,9 @@ public sealed class FlowMessage
     /// <summary>True when it must not be acknowledged (nowhere durable to keep it): the broker delivers it again.</summary>
     public bool HoldAcknowledgement { get; set; }
 
+    /// <summary>Where the accept line that took it says to put it (overrides the flow's directory), or null.</summary>
+    public Placement? Placement { get; set; }
+
     /// <summary>When the flow received it.</summary>
     public DateTimeOffset Received { get; init; }
 }

@@ -21,9 +21,10 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     {
         var message = item.Message;
         string target;
+        var root = item.Placement?.Directory ?? options.Directory;
         try
         {
-            target = PathSafety.Resolve(options.Directory, Place(message));
+            target = PathSafety.Resolve(root, Place(message, item.Placement));
         }
         catch (UnsafePathException ex)
         {
@@ -75,16 +76,17 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     }
 
     /// <summary>The file's place under the directory: the relPath (mirror, less <c>strip</c> directories) or the name.</summary>
-    internal string Place(NotificationMessage message)
+    internal string Place(NotificationMessage message, Placement? placement = null)
     {
         var relPath = message.Rename is { Length: > 0 } rename ? rename.TrimStart('/') : message.RelPath;
-        if (!options.Mirror)
+        if (!(placement?.Mirror ?? options.Mirror))
         {
             return relPath[(relPath.LastIndexOf('/') + 1)..];
         }
 
+        var strip = placement?.Strip ?? options.Strip;
         var parts = relPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return string.Join('/', parts.Skip(Math.Min(options.Strip, Math.Max(0, parts.Length - 1))));
+        return string.Join('/', parts.Skip(Math.Min(strip, Math.Max(0, parts.Length - 1))));
     }
 
     private WorkOutcome FileOp(FlowMessage item, FileOp op, string target)
@@ -112,7 +114,7 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (op.Link is { } link)
         {
-            PathSafety.CheckLinkTarget(options.Directory, target, link);
+            PathSafety.CheckLinkTarget(item.Placement?.Directory ?? options.Directory, target, link);
             if (File.Exists(target) || new FileInfo(target).LinkTarget is not null)
             {
                 File.Delete(target);
@@ -306,6 +308,10 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         }
 
         var baseDir = Path.GetFullPath(options.PostBaseDir ?? options.Directory).TrimEnd('/');
+        if (baseDir.Length == 0)
+        {
+            baseDir = string.Empty; // post_baseDir / : relPaths are absolute paths without the leading slash
+        }
         message.BaseUrl = options.PostBaseUrl;
         message.RelPath = target.StartsWith(baseDir + "/", StringComparison.Ordinal) ? target[(baseDir.Length + 1)..] : target.TrimStart('/');
         message.RetrievePath = null;

@@ -65,6 +65,13 @@ public sealed class ControlClient : IDisposable
         return response.IsSuccessStatusCode ? null : await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reads the configurations again; flows whose configuration changed are restarted.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync(new Uri("reload", UriKind.Relative), null, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
     public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
         using var response = await _http.PostAsync(new Uri("shutdown", UriKind.Relative), null, cancellationToken).ConfigureAwait(false);

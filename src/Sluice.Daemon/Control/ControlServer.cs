@@ -25,7 +25,7 @@ public sealed class ControlServer : IAsyncDisposable
     /// <summary>The loopback HTTP address actually bound, when one was asked for.</summary>
     public Uri? HttpAddress { get; private set; }
 
-    public static async Task<ControlServer> StartAsync(FlowSupervisor supervisor, string socketPath, IPEndPoint? http, Func<DaemonInfo> info, Action shutdown, CancellationToken cancellationToken)
+    public static async Task<ControlServer> StartAsync(FlowSupervisor supervisor, string socketPath, IPEndPoint? http, Func<DaemonInfo> info, Action shutdown, CancellationToken cancellationToken, Func<Task>? reload = null)
     {
         if (File.Exists(socketPath))
         {
@@ -73,6 +73,15 @@ public sealed class ControlServer : IAsyncDisposable
             }
 
             return Results.Json(supervisor.Status().First(s => s.Name == name));
+        });
+        app.MapPost("/reload", async () =>
+        {
+            if (reload is not null)
+            {
+                await reload().ConfigureAwait(false);
+            }
+
+            return Results.Json(supervisor.Status());
         });
         app.MapPost("/shutdown", () =>
         {

@@ -1,0 +1,185 @@
+using System.Globalization;
+using Sluice.Core.Brokers;
+using Sluice.Core.Config;
+using Sluice.Core.Flows;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Components;
+
+/// <summary>The third layer: engine settings derived from a validated configuration.</summary>
+public static class ConfigMapping
+{
+    /// <summary>The components that run on a broker subscription.</summary>
+    public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "shovel", "winnow", "report", "flow"]);
+
+    /// <summary>Settings for instance <paramref name="instance"/> of a subscribing flow.</summary>
+    /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
+    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null)
+    {
+        var errors = new List<string>();
+        var brokerText = config.String("broker");
+        BrokerUrl? broker = null;
+        if (brokerText is null)
+        {
+            errors.Add("no broker (which broker to subscribe to)");
+        }
+        else
+        {
+            broker = ParseBroker(brokerText, credentials, "broker", errors);
+        }
+
+        BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(postText, credentials, "post_broker", errors) : null;
+        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks);
+        errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
+        if (errors.Count > 0)
+        {
+            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+        }
+
+        var state = paths.FlowState(config.Component, config.Name);
+        var user = broker!.User ?? "anonymous";
+        var queue = config.String("queueName") ??
+            QueueNames.LoadOrCreate(Path.Combine(state, $"{config.Component}.{config.Name}.{user}.qname"), user, config.Component, config.Name);
+        var instances = (int)Math.Max(1, config.Count("instances", 1));
+
+        var download = config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
+            ? Download(config, postBroker is not null)
+            : null;
+
+        var postExchanges = new List<string>();
+        if (postBroker is not null)
+        {
+            var exchange = config.String("post_exchangeSuffix") is { } suffix ? $"xs_{postBroker.User}_{suffix}" : config.String("post_exchange") ?? "xpublic";
+            var split = config.Count("post_exchangeSplit");
+            postExchanges.AddRange(split > 1 ? Enumerable.Range(0, (int)split).Select(i => exchange + i.ToString("D2", CultureInfo.InvariantCulture)) : [exchange]);
+        }
+
+        return new FlowSettings
+        {
+            Component = config.Component,
+            Flow = new FlowOptions
+            {
+                Name = config.FullName,
+                Instance = instance,
+                Batch = (int)config.Count("batch", 100),
+                MessageCountMax = config.Count("messageCountMax"),
+                MessageAgeMax = config.Duration("messageAgeMax"),
+                NoDupeTtl = config.Duration("nodupe_ttl"),
+                NoDupeBasis = config.String("nodupe_basis") switch { "name" => NoDupeBasis.Name, "data" => NoDupeBasis.Data, _ => NoDupeBasis.Path },
+                Attempts = (int)config.Count("attempts", 3),
+                RetryTtl = config.Duration("retry_ttl", TimeSpan.FromMinutes(5)),
+                RetryCountMax = (int)config.Count("retryCountMax"),
+                Housekeeping = config.Duration("housekeeping", TimeSpan.FromMinutes(5)),
+                MessageRateMax = config.Float("messageRateMax"),
+                StateDirectory = state,
+                Report = config.Flag("report"),
+            },
+            Broker = broker,
+            Subscription = new SubscriptionOptions
+            {
+                Bindings = [.. config.Bindings.Select(b => new Binding(b.Exchange, Formats.Topics.SplitPrefix(b.TopicPrefix), b.Subtopic))],
+                QueueName = queue,
+                Prefetch = (int)config.Count("prefetch", 25),
+                Durable = config.Flag("durable", true),
+                Expire = config.Duration("expire", TimeSpan.FromMinutes(5)),
+                QueueBind = config.Flag("queueBind", true),
+                QueueDeclare = config.Flag("queueDeclare", true),
+                ExchangeDeclare = config.Flag("exchangeDeclare"),
+                Instances = instances,
+                Instance = instance,
+            },
+            Download = download,
+            PostBroker = postBroker,
+            PostExchanges = postExchanges,
+            PostTopicPrefix = config.String("post_topicPrefix") is { } prefix ? Formats.Topics.SplitPrefix(prefix) : [],
+            PostFormat = config.String("post_format") ?? "v03",
+            Filter = Filter(config, download, time ?? TimeProvider.System),
+            Callbacks = callbacks,
+        };
+    }
+
+    private static BrokerUrl? ParseBroker(string text, CredentialStore credentials, string option, List<string> errors)
+    {
+        try
+        {
+            return BrokerUrl.Parse(credentials.Complete(text));
+        }
+        catch (FormatException ex)
+        {
+            errors.Add($"{option}: {ex.Message}");
+            return null;
+        }
+    }
+
+    private static DownloadOptions Download(FlowConfig config, bool posts) => new()
+    {
+        Directory = config.String("directory") ?? Directory.GetCurrentDirectory(),
+        Mirror = config.Flag("mirror"),
+        Strip = int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
+        // sr3: with a post_broker the next hop learns of the file only once it is complete, so no inflight name is needed.
+        Inflight = config.String("inflight") ?? (posts ? null : ".tmp"),
+        AcceptSizeWrong = config.Flag("acceptSizeWrong"),
+        Overwrite = config.Flag("overwrite", true),
+        TimeCopy = config.Flag("timeCopy", true),
+        PermCopy = config.Flag("permCopy", true),
+        PermDefault = config.Octal("permDefault"),
+        PostBaseUrl = posts ? config.String("post_baseUrl") : null,
+        PostBaseDir = config.String("post_baseDir"),
+        DeleteSource = config.Flag("delete"),
+        Transfer = new TransferOptions
+        {
+            Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
+            BufferSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
+            TlsRigour = config.String("tlsRigour") ?? "medium",
+        },
+    };
+
+    /// <summary>
+    /// sr3's accept/reject: masks in order, first match wins, matched against <c>baseUrl + relPath</c>; an accepted message
+    /// takes the directory of its accept line (variables expanded for that message); unmatched ones follow <c>acceptUnmatched</c>.
+    /// </summary>
+    internal static Func<FlowMessage, FilterDecision> Filter(FlowConfig config, DownloadOptions? download, TimeProvider time)
+    {
+        var masks = config.Masks;
+        var acceptUnmatched = config.Flag("acceptUnmatched", true);
+        var context = Variables.Context.Environment(time).With("PROGRAM", config.Component).With("CONFIG", config.Name);
+        return item =>
+        {
+            var m = item.Message;
+            var url = m.BaseUrl + (m.RetrievePath ?? m.RelPath);
+            foreach (var mask in masks)
+            {
+                if (!mask.Regex.IsMatch(url))
+                {
+                    continue;
+                }
+
+                if (!mask.Accept)
+                {
+                    return FilterDecision.Reject($"rejected by reject {mask.Pattern} ({Path.GetFileName(mask.File)}:{mask.Line})");
+                }
+
+                if (download is not null)
+                {
+                    var directory = Variables.Expand(mask.Directory ?? download.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl));
+                    var strip = int.TryParse(mask.Strip, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : download.Strip;
+                    item.Placement = new Placement(directory, mask.Mirror || download.Mirror, strip);
+                }
+
+                return FilterDecision.Accept;
+            }
+
+            if (!acceptUnmatched)
+            {
+                return FilterDecision.Reject("unmatched (acceptUnmatched off)");
+            }
+
+            if (download is not null && Variables.IsPerMessage(download.Directory))
+            {
+                item.Placement = new Placement(Variables.Expand(download.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl)), download.Mirror, download.Strip);
+            }
+
+            return FilterDecision.Accept;
+        };
+    }
+}

@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Brokers;
+using Sluice.Core.Checksums;
+using Sluice.Core.Components;
+using Sluice.Core.Config;
+using Sluice.Core.Flows;
+using Sluice.Core.Formats;
+using Sluice.Core.Logging;
+using Sluice.Daemon.Supervision;
+
+namespace Sluice.Daemon;
+
+/// <summary>
+/// The flows of the enabled configurations under the configuration directory. A configuration with errors becomes a
+/// flow that shows as failed with its <c>file:line</c> errors; the others run. Each instance logs to
+/// <c>log/&lt;component&gt;_&lt;config&gt;_NN.log</c> under the state directory.
+/// </summary>
+public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvider? time = null, bool logToFiles = true) : IFlowCatalog
+{
+    public IReadOnlyList<FlowDefinition> Load()
+    {
+        Adapters.RegisterAll();
+        CredentialStore credentials;
+        try
+        {
+            credentials = CredentialStore.Load(paths.CredentialsFile);
+        }
+        catch (ConfigException ex)
+        {
+            return [.. paths.List().Where(c => c.Enabled).Select(c => new FlowDefinition($"{c.Component}/{c.Name}", 1, null) { Error = ex.Message })];
+        }
+
+        var definitions = new List<FlowDefinition>();
+        foreach (var (component, name, enabled) in paths.List())
+        {
+            if (!enabled)
+            {
+                continue;
+            }
+
+            definitions.Add(Define(component, name, credentials));
+        }
+
+        return definitions;
+    }
+
+    /// <summary>One configuration as a flow definition (or as a failed one, with its errors).</summary>
+    public FlowDefinition Define(string component, string name, CredentialStore credentials)
+    {
+        var full = $"{component}/{name}";
+        FlowConfig config;
+        try
+        {
+            config = ConfigLoader.Load(paths, component, name, Variables.Context.Environment(time));
+        }
+        catch (ConfigException ex)
+        {
+            return new FlowDefinition(full, 1, null) { Error = ex.Message };
+        }
+
+        var instances = (int)Math.Max(1, config.Count("instances", 1));
+        try
+        {
+            if (ConfigMapping.SubscribingComponents.Contains(component))
+            {
+                // Validate now, so a broken configuration shows at once instead of at every restart.
+                _ = ConfigMapping.ToSettings(config, paths, credentials, 1, time);
+                return new FlowDefinition(full, instances, (instance, ct) => FlowFactory.CreateAsync(
+                    ConfigMapping.ToSettings(config, paths, credentials, instance, time), InstanceLogger(component, name, instance, config), time, ct))
+                { Fingerprint = config.Fingerprint };
+            }
+
+            if (component == "watch")
+            {
+                return new FlowDefinition(full, 1, (instance, ct) => CreateWatchAsync(config, credentials, instance, ct)) { Fingerprint = config.Fingerprint };
+            }
+
+            return new FlowDefinition(full, 1, null) { Error = $"{config.File}: the {component} component does not run in the daemon yet" };
+        }
+        catch (ConfigException ex)
+        {
+            return new FlowDefinition(full, instances, null) { Error = ex.Message };
+        }
+    }
+
+    private ILogger InstanceLogger(string component, string name, int instance, FlowConfig config)
+    {
+        if (!logToFiles)
+        {
+            return logger;
+        }
+
+        var provider = new LogFileProvider(new LogFileOptions
+        {
+            Path = Path.Combine(paths.LogDirectory, LogFileOptions.FileName(component, name, instance)),
+            Level = config.String("logLevel") switch
+            {
+                "debug" => LogLevel.Debug,
+                "warning" or "warn" => LogLevel.Warning,
+                "error" => LogLevel.Error,
+                "critical" => LogLevel.Critical,
+                _ => LogLevel.Information,
+            },
+            RotateCount = (int)config.Count("logRotateCount", 5),
+            RotateInterval = config.Duration("logRotateInterval", TimeSpan.FromDays(1)),
+        }, time);
+        return provider.CreateLogger(component);
+    }
+
+    private async Task<Flow> CreateWatchAsync(FlowConfig config, CredentialStore credentials, int instance, CancellationToken cancellationToken)
+    {
+        var postText = config.String("post_broker") ?? throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, "watch needs a post_broker")]);
+        var postUrl = BrokerUrl.Parse(credentials.Complete(postText));
+        var announce = new AnnounceOptions
+        {
+            PostBaseUrl = config.String("post_baseUrl") ?? throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, "watch needs a post_baseUrl")]),
+            PostBaseDir = config.String("post_baseDir"),
+            Identity = IdentitySetting.Parse(config.String("identity") ?? "sha512"),
+            BlockSize = config.Count("blockSize", 1),
+            Inline = config.Flag("inline"),
+            InlineByteMax = config.Count("inlineByteMax", 4096),
+            Source = config.String("source") ?? postUrl.User,
+            FromCluster = config.String("cluster") ?? postUrl.Host,
+            ToClusters = config.String("to_clusters"),
+        };
+        var log = InstanceLogger(config.Component, config.Name, instance, config);
+        var watch = new Sluice.Core.Components.WatchInput(new WatchOptions
+        {
+            Paths = config.List("path"),
+            Announce = announce,
+            FileEvents = new HashSet<string>(config.List("fileEvents")),
+            FileAgeMin = config.Duration("fileAgeMin"),
+            ForcePolling = config.Flag("force_polling"),
+            Sleep = config.Duration("sleep", TimeSpan.FromMilliseconds(100)) is { } s && s > TimeSpan.Zero ? s : TimeSpan.FromMilliseconds(100),
+            PostOnStart = config.Flag("post_on_start"),
+        }, log, time);
+        var broker = BrokerRegistry.Create(postUrl, log, time);
+        var format = MessageFormats.ByName(config.String("post_format") ?? "v03");
+        var prefix = config.String("post_topicPrefix") is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
+        var output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, [config.String("post_exchange") ?? "xpublic"], prefix);
+        var options = new FlowOptions
+        {
+            Name = config.FullName,
+            Instance = instance,
+            StateDirectory = paths.FlowState(config.Component, config.Name),
+            Batch = (int)config.Count("batch", 100),
+            NoDupeTtl = config.Duration("nodupe_ttl"),
+        };
+        return new Flow(options, watch, null, output, log, time, callbacks: [new Closer(watch, output, broker)]);
+    }
+
+    private sealed class Closer(params IAsyncDisposable[] resources) : IFlowCallback
+    {
+        public string Name => "close";
+
+        public async ValueTask OnStopAsync(CancellationToken cancellationToken)
+        {
+            foreach (var resource in resources)
+            {
+                await resource.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
