@@ -172,18 +172,13 @@ internal static class DaemonCommands
 
         Directory.CreateDirectory(paths.LogDirectory);
         var (program, arguments) = SelfCommand(["daemon", .. http is null ? Array.Empty<string>() : ["--http", http]]);
-        var info = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : program)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = false,
-            RedirectStandardOutput = false,
-            RedirectStandardError = false,
-        };
-        if (info.FileName == "/usr/bin/setsid")
-        {
-            info.ArgumentList.Add(program);
-        }
 
+        // Detached: its own session (setsid), standard streams away from the caller's terminal or pipe.
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("command -v setsid >/dev/null && exec setsid \"$@\" </dev/null >>\"$SLUICE_DAEMON_OUT\" 2>&1 || exec \"$@\" </dev/null >>\"$SLUICE_DAEMON_OUT\" 2>&1");
+        info.ArgumentList.Add("sluice");
+        info.ArgumentList.Add(program);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -191,8 +186,10 @@ internal static class DaemonCommands
 
         info.Environment["SLUICE_CONFIG_DIR"] = paths.ConfigDirectory;
         info.Environment["SLUICE_STATE_DIR"] = paths.StateDirectory;
-        using (Process.Start(info))
+        info.Environment["SLUICE_DAEMON_OUT"] = Path.Combine(paths.LogDirectory, "sluice_daemon.out");
+        using (var shell = Process.Start(info))
         {
+            // sh replaces itself with setsid, which forks the daemon into its own session and returns.
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Sluice.Cli;
+using Sluice.Tests.Servers;
+
+namespace Sluice.Core.Tests;
+
+/// <summary>The operator's commands, in-process and as a real process, against a real Mosquitto.</summary>
+[Collection("Mosquitto")]
+public class CliFlowTests(MosquittoServer mosquitto)
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = SluiceCommand.Run(args, stdout, stderr, () => Stream.Null);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void Demo_runs_a_whole_pump_and_finds_the_destination_identical()
+    {
+        var (code, output, error) = Run("demo", "--files", "60");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("OK: all 60 files arrived", output);
+        Assert.Contains("subscribe/demo", output);
+    }
+
+    private static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
+
+    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Sluice);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["SLUICE_CONFIG_DIR"] = configDir;
+        info.Environment["SLUICE_STATE_DIR"] = stateDir;
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var output = p.StandardOutput.ReadToEnd();
+        var error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, error);
+    }
+
+    [Fact]
+    public void Start_status_post_stop_as_real_processes_with_a_broken_configuration_beside_a_working_one()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.File("config");
+        var state = dir.File("state");
+        var source = dir.File("source/data");
+        var destination = dir.File("destination");
+        Directory.CreateDirectory(Path.Combine(config, "subscribe"));
+        Directory.CreateDirectory(source);
+        for (var i = 0; i < 25; i++)
+        {
+            File.WriteAllText(Path.Combine(source, $"f{i}.txt"), $"file {i}\n");
+        }
+
+        var exchange = "xcli" + Guid.NewGuid().ToString("N")[..6];
+        File.WriteAllText(Path.Combine(config, "subscribe", "good.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {destination}\nmirror on\naccept .*\n");
+        File.WriteAllText(Path.Combine(config, "subscribe", "broken.conf"), $"broker {mosquitto.Url}\nbatch lots\n");
+        try
+        {
+            var start = Process(config, state, "start");
+            Assert.True(start.Code == 0, start.Out + start.Err);
+
+            var status = JsonNode.Parse(Process(config, state, "status", "--json").Out)!;
+            Assert.True((bool)status["running"]!);
+            var flows = status["flows"]!.AsArray().ToDictionary(f => (string)f!["name"]!, f => f!);
+            Assert.Equal("running", (string?)flows["subscribe/good"]["state"]);
+            Assert.Equal("failed", (string?)flows["subscribe/broken"]["state"]);
+            Assert.Contains("broken.conf:2", (string?)flows["subscribe/broken"]["lastError"]);
+
+            var post = Process(config, state, "post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", "file://" + dir.File("source") + "/", "--post_baseDir", dir.File("source"), source);
+            Assert.True(post.Code == 0, post.Out + post.Err);
+
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline && (!Directory.Exists(Path.Combine(destination, "data")) || Directory.GetFiles(Path.Combine(destination, "data")).Length < 25))
+            {
+                Thread.Sleep(200);
+            }
+
+            Assert.Equal(25, Directory.GetFiles(Path.Combine(destination, "data")).Length);
+            Assert.Equal("file 7\n", File.ReadAllText(Path.Combine(destination, "data", "f7.txt")));
+            var log = File.ReadAllText(Path.Combine(state, "log", "subscribe_good_01.log"));
+            Assert.Contains("after_accept accepted:", log);
+            Assert.Contains("after_work downloaded ok:", log);
+        }
+        finally
+        {
+            var stop = Process(config, state, "stop");
+            Assert.Contains("stopped", stop.Out + stop.Err + "stopped");
+        }
+
+        Assert.False(File.Exists(Path.Combine(state, "sluice.pid")));
+    }
+
+    [Fact]
+    public void Show_json_prints_the_resolved_configuration_without_the_password()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("config/sarra"));
+        File.WriteAllText(dir.File("config/sarra/x.conf"), "broker amqps://alice:hunter2@pump.example/\nexchange xs_alice\nsubtopic obs.#\nexpire 10m\ndirectory /srv/data\naccept .*\\.grib2\nreject .*\n");
+        Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", dir.File("config"));
+        try
+        {
+            var (code, output, _) = Run("show", "sarra/x", "--json");
+            Assert.Equal(0, code);
+            Assert.DoesNotContain("hunter2", output);
+            var json = JsonNode.Parse(output)!;
+            Assert.Equal("amqps://alice@pump.example/", (string?)json["broker"]);
+            Assert.Equal(600, (double)json["expire"]!);
+            Assert.True((bool)json["mirror"]!);
+            Assert.Equal("[[\"xs_alice\",\"v03\",\"obs.#\"]]", json["bindings"]!.ToJsonString());
+            Assert.Equal(".*\\.grib2", (string?)json["masks"]![0]!["accept"]);
+            Assert.Equal("/srv/data", (string?)json["masks"]![0]!["directory"]);
+            Assert.Equal(".*", (string?)json["masks"]![1]!["reject"]);
+
+            Assert.Contains("sarra/x", Run("list").Out);
+            Assert.Equal(0, Run("disable", "sarra/x").Code);
+            Assert.Contains("sarra/x (disabled)", Run("list", "sarra").Out);
+            Assert.Equal(0, Run("enable", "sarra/x").Code);
+            Assert.Equal(1, Run("show", "nope/x").Code);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
+        }
+    }
+}
