@@ -146,3 +146,30 @@ public class ConfigLanguageTests
         Assert.Contains(c.Warnings, w => w.Message.Contains("${WHO}", StringComparison.Ordinal));
     }
 }
+
+public class ConvertCommandTests
+{
+    [Fact]
+    public void Convert_imports_an_sr3_tree_and_reports_what_it_could_not_carry_over()
+    {
+        using var dir = new TempDirectory();
+        var sr3 = dir.File("sr3");
+        Directory.CreateDirectory(Path.Combine(sr3, "subscribe"));
+        Directory.CreateDirectory(Path.Combine(sr3, "plugins"));
+        File.WriteAllText(Path.Combine(sr3, "subscribe", "a.conf"), "broker amqps://u@h/\non_message msg_log\nbatch lots\n");
+        File.WriteAllText(Path.Combine(sr3, "subscribe", "common.inc"), "batch 5\n");
+        File.WriteAllText(Path.Combine(sr3, "credentials.conf"), "amqps://u:p@h/\n");
+        var paths = new SluicePaths(dir.File("sluice"), dir.File("state"));
+        var output = new StringWriter();
+
+        var code = Sluice.Cli.Commands.ConvertCommand.Run(new Sluice.Cli.CliContext(output, new StringWriter(), () => Stream.Null), paths, sr3, overwrite: false);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(dir.File("sluice/subscribe/a.conf")));
+        Assert.True(File.Exists(dir.File("sluice/subscribe/common.inc")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir.File("sluice/credentials.conf")));
+        var text = output.ToString();
+        Assert.Contains("a.conf:3: error: batch: 'lots' is not a count", text);
+        Assert.Contains("imported 3 file(s)", text);
+    }
+}
