@@ -1,0 +1,22 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Sluice.Daemon.DataServer;
+
+/// <summary>How the pump's HTTP data server serves its data directory.</summary>
+public sealed record DataServerOptions
+{
+    /// <summary>The directory tree served; nothing outside it is ever served.</summary>
+    public required string Root { get; init; }
+
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>TCP port; 0 asks the system for a free one (see <see cref="DataServer.Port"/>).</summary>
+    public int Port { get; init; } = 8080;
+
+    /// <summary>When not empty, every request needs HTTP basic authentication as one of these users (user → password).</summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Serve https with this certificate (with private key) instead of http.</summary>
+    public X509Certificate2? Certificate { get; init; }
+}
