@@ -45,13 +45,30 @@ internal static class OperationTimeout
             {
                 var want = length is null ? buffer.Length : (int)Math.Min(buffer.Length, length.Value - copied);
                 timeout.CancelAfter(options.Timeout);
-                var read = await source.ReadAsync(buffer.AsMemory(0, want), timeout.Token).ConfigureAwait(false);
+                int read;
+                try
+                {
+                    read = await source.ReadAsync(buffer.AsMemory(0, want), timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    throw new TransferException(options.Url, $"connection lost after {copied} bytes: {e.Message}", isTransient: true, e);
+                }
+
                 if (read == 0)
                 {
                     break;
                 }
 
-                await destination.WriteAsync(buffer.AsMemory(0, read), timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    await destination.WriteAsync(buffer.AsMemory(0, read), timeout.Token).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw new TransferException(options.Url, $"writing the received data failed after {copied} bytes: {e.Message}", isTransient: true, e);
+                }
+
                 copied += read;
             }
         }
