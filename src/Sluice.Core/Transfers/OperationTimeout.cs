@@ -1,7 +1,7 @@
 namespace Sluice.Core.Transfers;
 
-/// <summary>Runs one transfer operation under <see cref="TransferOptions.Timeout"/>, mapping failures to <see cref="TransferException"/>.</summary>
-internal static class OperationTimeout
+/// <summary>For ITransfer implementations: runs one operation under <see cref="TransferOptions.Timeout"/>, mapping failures to <see cref="TransferException"/>.</summary>
+public static class OperationTimeout
 {
     public static async Task<T> RunAsync<T>(TransferOptions options, string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
