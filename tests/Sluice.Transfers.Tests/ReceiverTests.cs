@@ -132,6 +132,16 @@ public sealed class ReceiverTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_download_written_in_place_leaves_no_file_under_the_final_name()
+    {
+        var options = new ReceiveOptions { Inflight = InflightMode.None };
+        var e = await Assert.ThrowsAsync<TransferException>(() =>
+            Receiver.ReceiveAsync(_transfer, Request("missing.bin", "missing.bin", 10, null), options, CancellationToken.None));
+        Assert.False(e.IsTransient);
+        Assert.False(File.Exists(Path.Combine(_destination, "missing.bin")));
+    }
+
+    [Fact]
     public async Task An_unsafe_relPath_is_refused_before_anything_is_written()
     {
         TestEnvironment.WriteRandomFile(Path.Combine(_source, "x"), 10);
