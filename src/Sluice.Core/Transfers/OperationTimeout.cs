@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Sluice.Core.Transfers;
 
 /// <summary>For ITransfer implementations: runs one operation under <see cref="TransferOptions.Timeout"/>, mapping failures to <see cref="TransferException"/>.</summary>
@@ -36,45 +38,71 @@ public static class OperationTimeout
     /// </summary>
     public static async Task<long> CopyAsync(TransferOptions options, Stream source, Stream destination, long? length, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Math.Max(4096, options.BufSize)];
+        var bufSize = Math.Max(4096, options.BufSize);
+        if (length is { } known && known < bufSize)
+        {
+            bufSize = (int)Math.Max(4096, known);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(bufSize);
         long copied = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            while (length is null || copied < length)
+            var done = false;
+            while (!done && (length is null || copied < length))
             {
-                var want = length is null ? buffer.Length : (int)Math.Min(buffer.Length, length.Value - copied);
-                timeout.CancelAfter(options.Timeout);
-                int read;
-                try
+                // Fill the buffer before writing: network reads return small chunks, and one large
+                // write is much cheaper than many small ones.
+                var filled = 0;
+                var want = length is null ? bufSize : (int)Math.Min(bufSize, length.Value - copied);
+                while (filled < want)
                 {
-                    read = await source.ReadAsync(buffer.AsMemory(0, want), timeout.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is IOException or HttpRequestException)
-                {
-                    throw new TransferException(options.Url, $"connection lost after {copied} bytes: {e.Message}", isTransient: true, e);
+                    int read;
+                    timeout.CancelAfter(options.Timeout);
+                    try
+                    {
+                        read = await source.ReadAsync(buffer.AsMemory(filled, want - filled), timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException)
+                    {
+                        throw new TransferException(options.Url, $"connection lost after {copied + filled} bytes: {e.Message}", isTransient: true, e);
+                    }
+
+                    if (read == 0)
+                    {
+                        done = true;
+                        break;
+                    }
+
+                    filled += read;
                 }
 
-                if (read == 0)
+                if (filled == 0)
                 {
                     break;
                 }
 
                 try
                 {
-                    await destination.WriteAsync(buffer.AsMemory(0, read), timeout.Token).ConfigureAwait(false);
+                    await destination.WriteAsync(buffer.AsMemory(0, filled), timeout.Token).ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {
                     throw new TransferException(options.Url, $"writing the received data failed after {copied} bytes: {e.Message}", isTransient: true, e);
                 }
 
-                copied += read;
+                copied += filled;
             }
         }
+
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TransferException(options.Url, $"no data for {options.Timeout.TotalSeconds:0.#} s after {copied} bytes", isTransient: true, e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return copied;

@@ -115,7 +115,7 @@ public static class Receiver
             }
         }
 
-        var file = new FileStream(inflightPath, new FileStreamOptions { Mode = existing > 0 ? FileMode.Open : FileMode.Create, Access = FileAccess.ReadWrite, BufferSize = 0, Options = FileOptions.Asynchronous });
+        var file = new FileStream(inflightPath, new FileStreamOptions { Mode = existing > 0 ? FileMode.Open : FileMode.Create, Access = FileAccess.ReadWrite, BufferSize = 0 });
         var complete = false;
         try
         {
