@@ -91,6 +91,33 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     }
 
     [Fact]
+    public async Task A_server_that_dies_mid_transfer_leaves_nothing_under_the_final_name_and_a_retry_resumes()
+    {
+        const long size = 128L * 1024 * 1024;
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, "dying.bin"), size);
+        var inflight = Path.Combine(_destination, "dying.bin.tmp");
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+        var receiving = Receiver.ReceiveAsync(ftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        while (!File.Exists(inflight) || new FileInfo(inflight).Length < 1024 * 1024)
+        {
+            Assert.False(receiving.IsCompleted, "the download ended before the server could be stopped");
+            await Task.Delay(1);
+        }
+
+        vsftpd.KillPlainSessions();
+
+        var e = await Assert.ThrowsAsync<TransferException>(() => receiving);
+        Assert.True(e.IsTransient);
+        Assert.False(File.Exists(Path.Combine(_destination, "dying.bin")));
+        Assert.InRange(new FileInfo(inflight).Length, 1, size - 1);
+
+        var result = await Receiver.ReceiveAsync(ftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        Assert.Equal(1, result.Attempts);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+        File.Delete(Path.Combine(vsftpd.Home, _dir, "dying.bin"));
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_refused_without_showing_it()
     {
         await using var ftp = new FtpTransfer(new TransferOptions { Url = $"ftp://{vsftpd.User}:not-it@127.0.0.1:{vsftpd.PlainPort}/", Timeout = TestEnvironment.OperationTimeout });

@@ -60,6 +60,44 @@ public sealed class VsftpdFixture : IAsyncLifetime
         ImplicitPort = await StartAsync("implicit", passive + 200, "ssl_enable=YES\nimplicit_ssl=YES\n");
     }
 
+    /// <summary>
+    /// Kills every session process of the plain server (the server dies under its clients), leaving
+    /// the listener to accept new connections.
+    /// </summary>
+    public void KillPlainSessions()
+    {
+        foreach (var pid in Descendants(_servers[0].Id))
+        {
+            try
+            {
+                using var session = Process.GetProcessById(pid);
+                session.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    private static List<int> Descendants(int pid)
+    {
+        var all = new List<int>();
+        var path = $"/proc/{pid}/task/{pid}/children";
+        if (!File.Exists(path))
+        {
+            return all;
+        }
+
+        foreach (var child in File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+        {
+            all.Add(child);
+            all.AddRange(Descendants(child));
+        }
+
+        return all;
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var server in _servers)
