@@ -230,6 +230,20 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task A_server_that_stops_answering_times_out_as_a_transient_failure()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TestEnvironment.StallTimeout });
+
+        var e = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("f", Stream.Null, 0, null, CancellationToken.None));
+
+        Assert.True(e.IsTransient);
+        Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_registry_chooses_the_transfer_by_scheme()
     {
         var registry = TransferRegistry.CreateDefault();

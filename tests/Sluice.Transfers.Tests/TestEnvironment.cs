@@ -9,6 +9,9 @@ internal static class TestEnvironment
 
     public static TimeSpan OperationTimeout => TimeSpan.FromSeconds(IsCi ? 60 : 20);
 
+    /// <summary>The timeout given to transfers in tests that make a server stall on purpose.</summary>
+    public static TimeSpan StallTimeout => TimeSpan.FromSeconds(IsCi ? 3 : 1);
+
     public static string TempDirectory(string purpose)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"sluice-transfers-{purpose}-{Guid.NewGuid():N}");
