@@ -13,6 +13,8 @@ public sealed class DataServerFixture : IAsyncLifetime
 {
     public string Root { get; } = TestEnvironment.TempDirectory("www");
 
+    public string BearerToken { get; } = "tok-" + Guid.NewGuid().ToString("N");
+
     public DataServer Http { get; private set; } = null!;
 
     public DataServer Https { get; private set; } = null!;
@@ -25,7 +27,7 @@ public sealed class DataServerFixture : IAsyncLifetime
         await Http.StartAsync(CancellationToken.None);
         Https = new DataServer(new DataServerOptions { Root = Root, Port = 0, Certificate = SelfSigned() });
         await Https.StartAsync(CancellationToken.None);
-        Private = new DataServer(new DataServerOptions { Root = Root, Port = 0, Users = new Dictionary<string, string> { ["anne"] = "s3cr:et" } });
+        Private = new DataServer(new DataServerOptions { Root = Root, Port = 0, Users = new Dictionary<string, string> { ["anne"] = "s3cr:et" }, BearerTokens = new HashSet<string> { BearerToken } });
         await Private.StartAsync(CancellationToken.None);
     }
 

@@ -201,6 +201,21 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task A_bearer_token_opens_a_private_tree_and_a_wrong_one_does_not()
+    {
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "b.bin"), 1000);
+        await using (var wrong = new HttpTransfer(new TransferOptions { Url = server.Private.BaseUrl, BearerToken = "nope" }))
+        {
+            var e = await Assert.ThrowsAsync<TransferException>(() => wrong.GetAsync($"{_dir}/b.bin", Stream.Null, 0, null, CancellationToken.None));
+            Assert.Contains("401", e.Message, StringComparison.Ordinal);
+        }
+
+        await using var right = new HttpTransfer(new TransferOptions { Url = server.Private.BaseUrl, BearerToken = server.BearerToken });
+        var result = await Receiver.ReceiveAsync(right, Request("b.bin", 1000, sum), new ReceiveOptions(), CancellationToken.None);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+    }
+
+    [Fact]
     public async Task A_self_signed_certificate_is_refused_by_default_and_accepted_with_tlsRigour_lax()
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "tls.bin"), 5000);

@@ -152,12 +152,18 @@ public sealed class DataServer : IAsyncDisposable
 
     private bool Authorized(HttpRequest request)
     {
-        if (_options.Users.Count == 0)
+        if (_options.Users.Count == 0 && _options.BearerTokens.Count == 0)
         {
             return true;
         }
 
         var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = Encoding.UTF8.GetBytes(header[7..].Trim());
+            return _options.BearerTokens.Any(t => CryptographicOperations.FixedTimeEquals(token, Encoding.UTF8.GetBytes(t)));
+        }
+
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             return false;

@@ -17,6 +17,9 @@ public sealed record DataServerOptions
     /// <summary>When not empty, every request needs HTTP basic authentication as one of these users (user → password).</summary>
     public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Bearer tokens accepted instead of a user and password (<c>Authorization: Bearer ...</c>); enables authentication too.</summary>
+    public IReadOnlySet<string> BearerTokens { get; init; } = new HashSet<string>();
+
     /// <summary>Serve https with this certificate (with private key) instead of http.</summary>
     public X509Certificate2? Certificate { get; init; }
 }
