@@ -1,11 +1,18 @@
 using BenchmarkDotNet.Running;
 using Sluice.Benchmarks.EndToEnd;
+using Sluice.Benchmarks.Transfers;
 
-// `shovel <amqp-url> [messages] [batch]`: the end-to-end shovel/winnow comparison (EndToEnd/ShovelBenchmark.cs);
-// anything else: BenchmarkDotNet.
+// End-to-end comparisons beside their raw limits; anything else goes to BenchmarkDotNet.
+//   shovel <amqp-url> [messages] [batch]   EndToEnd/ShovelBenchmark.cs
+//   transfers [small] [large] [largeMiB]   Transfers/TransferBenchmark.cs
 if (args.Length > 0 && args[0] == "shovel")
 {
     return await ShovelBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "transfers")
+{
+    return await TransferBenchmark.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

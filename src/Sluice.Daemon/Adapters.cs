@@ -17,5 +17,7 @@ public static class Adapters
 
         AmqpBroker.Register();
         MqttBroker.Register();
+        Sluice.Transfers.Sftp.SftpTransfer.Register(Sluice.Core.Transfers.TransferRegistry.Default);
+        Sluice.Transfers.Ftp.FtpTransfer.Register(Sluice.Core.Transfers.TransferRegistry.Default);
     }
 }

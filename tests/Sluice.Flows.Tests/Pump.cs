@@ -54,15 +54,19 @@ internal static class Pump
             .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(SHA512.HashData(File.ReadAllBytes(f))));
 
-    public static Task<PumpDataServer> ServeAsync(string root) =>
-        PumpDataServer.StartAsync(new DataServerOptions { Root = root }, CancellationToken.None);
+    public static async Task<DataServer> ServeAsync(string root)
+    {
+        var server = new DataServer(new DataServerOptions { Root = root, Port = 0 });
+        await server.StartAsync(CancellationToken.None);
+        return server;
+    }
 
     /// <summary>Posts a tree (as <c>sluice post</c> does) and returns how many messages were posted.</summary>
-    public static async Task<long> PostAsync(string brokerUrl, string exchange, string root, Uri baseUrl, string format = "v03")
+    public static async Task<long> PostAsync(string brokerUrl, string exchange, string root, string baseUrl, string format = "v03")
     {
         var broker = BrokerRegistry.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
         await using var _ = broker;
-        var announcer = new FileAnnouncer(new AnnounceOptions { PostBaseUrl = baseUrl.ToString(), PostBaseDir = root, Source = "tsource", FromCluster = "test" });
+        var announcer = new FileAnnouncer(new AnnounceOptions { PostBaseUrl = baseUrl, PostBaseDir = root, Source = "tsource", FromCluster = "test" });
         await using var input = new PostInput(announcer, Directory.GetDirectories(root));
         var messageFormat = MessageFormats.ByName(format);
         await using var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), messageFormat, [exchange], messageFormat.DefaultTopicPrefix);

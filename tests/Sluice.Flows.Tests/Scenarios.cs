@@ -33,7 +33,7 @@ internal static class Scenarios
         await using var pumpServer = await Pump.ServeAsync(pumpTree);
         var sarra = await FlowFactory.CreateAsync(
             Pump.Settings("sarra", sourceBroker, $"xs_{id}", $"q_guest.sarra.{id}", messages, work.File("state/sarra"),
-                new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl.ToString(), PostBaseDir = pumpTree },
+                new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl, PostBaseDir = pumpTree },
                 postExchange: $"xpublic_{id}", postFormat: postFormat, postBroker: pumpBroker),
             NullLogger.Instance, null, CancellationToken.None);
         var subscribe = await FlowFactory.CreateAsync(

@@ -61,8 +61,10 @@ internal static class DemoCommand
         var port = FreePort();
         await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = port, Users = [new PumpUser("demo", password, "feeder")], StateDirectory = Path.Combine(state, "broker") }, NullLogger.Instance);
         await broker.StartAsync().ConfigureAwait(false);
-        await using var sourceServer = await PumpDataServer.StartAsync(new DataServerOptions { Root = source }, ct).ConfigureAwait(false);
-        await using var pumpServer = await PumpDataServer.StartAsync(new DataServerOptions { Root = pumpTree }, ct).ConfigureAwait(false);
+        await using var sourceServer = new DataServer(new DataServerOptions { Root = source, Port = 0 });
+        await sourceServer.StartAsync(ct).ConfigureAwait(false);
+        await using var pumpServer = new DataServer(new DataServerOptions { Root = pumpTree, Port = 0 });
+        await pumpServer.StartAsync(ct).ConfigureAwait(false);
         var url = BrokerUrl.Parse(broker.Url("demo", password));
         console.WriteLine($"pump: embedded MQTT broker on 127.0.0.1:{port}, source served at {sourceServer.BaseUrl}, pump tree at {pumpServer.BaseUrl}");
         console.WriteLine($"directories: {root}");
@@ -80,12 +82,12 @@ internal static class DemoCommand
         };
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sarra = await FlowFactory.CreateAsync(Build(Flow("sarra", "xs_demo", new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl.ToString(), PostBaseDir = pumpTree }, "xpublic")), NullLogger.Instance, null, ct).ConfigureAwait(false);
+        var sarra = await FlowFactory.CreateAsync(Build(Flow("sarra", "xs_demo", new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl, PostBaseDir = pumpTree }, "xpublic")), NullLogger.Instance, null, ct).ConfigureAwait(false);
         var subscribe = await FlowFactory.CreateAsync(Build(Flow("subscribe", "xpublic", new DownloadOptions { Directory = destination, Mirror = true }, null)), NullLogger.Instance, null, ct).ConfigureAwait(false);
         var watchInput = new WatchInput(new WatchOptions
         {
             Paths = [source],
-            Announce = new AnnounceOptions { PostBaseUrl = sourceServer.BaseUrl.ToString(), PostBaseDir = source, Source = "demo", FromCluster = "localhost" },
+            Announce = new AnnounceOptions { PostBaseUrl = sourceServer.BaseUrl, PostBaseDir = source, Source = "demo", FromCluster = "localhost" },
         }, NullLogger.Instance);
         var watchBroker = BrokerRegistry.Create(url, NullLogger.Instance);
         var watchOutput = new BrokerOutput(await watchBroker.CreatePublisherAsync(ct).ConfigureAwait(false), V03Format.Instance, ["xs_demo"], ["v03"]);

@@ -43,7 +43,7 @@ public static class ConfigMapping
         var instances = (int)Math.Max(1, config.Count("instances", 1));
 
         var download = config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
-            ? Download(config, postBroker is not null)
+            ? Download(config, postBroker is not null, credentials)
             : null;
 
         var postExchanges = new List<string>();
@@ -111,28 +111,47 @@ public static class ConfigMapping
         }
     }
 
-    private static DownloadOptions Download(FlowConfig config, bool posts) => new()
+    private static DownloadOptions Download(FlowConfig config, bool posts, CredentialStore credentials) => new()
     {
         Directory = config.String("directory") ?? Directory.GetCurrentDirectory(),
         Mirror = config.Flag("mirror"),
         Strip = int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
         // sr3: with a post_broker the next hop learns of the file only once it is complete, so no inflight name is needed.
-        Inflight = config.String("inflight") ?? (posts ? null : ".tmp"),
+        Inflight = config.String("inflight") ?? (posts ? "NONE" : ".tmp"),
         AcceptSizeWrong = config.Flag("acceptSizeWrong"),
         Overwrite = config.Flag("overwrite", true),
-        TimeCopy = config.Flag("timeCopy", true),
-        PermCopy = config.Flag("permCopy", true),
-        PermDefault = config.Octal("permDefault"),
+        Metadata = new MetadataOptions
+        {
+            TimeCopy = config.Flag("timeCopy", true),
+            PermCopy = config.Flag("permCopy", true),
+            PermDefault = config.Octal("permDefault"),
+            PermDirDefault = config.Octal("permDirDefault", Convert.ToInt32("775", 8)),
+        },
         PostBaseUrl = posts ? config.String("post_baseUrl") : null,
         PostBaseDir = config.String("post_baseDir"),
         DeleteSource = config.Flag("delete"),
-        Transfer = new TransferOptions
-        {
-            Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
-            BufferSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
-            TlsRigour = config.String("tlsRigour") ?? "medium",
-        },
+        Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
+        BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
+        TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
+        ServerOptions = url => ServerOptions(url, credentials),
     };
+
+    /// <summary>A server's transfer settings with what credentials.conf says about it (password, key, ftp modes, token).</summary>
+    internal static TransferOptions ServerOptions(string url, CredentialStore credentials)
+    {
+        var found = credentials.Find(url);
+        var options = new TransferOptions { Url = credentials.Complete(url) };
+        return found is null ? options : options with
+        {
+            SshKeyFile = found.SshKeyFile,
+            Passive = found.Passive,
+            Binary = found.Binary,
+            Tls = found.Tls,
+            ProtP = found.ProtP || !found.Tls,
+            ImplicitFtps = found.ImplicitFtps,
+            BearerToken = found.BearerToken,
+        };
+    }
 
     /// <summary>
     /// sr3's accept/reject: masks in order, first match wins, matched against <c>baseUrl + relPath</c>; an accepted message

@@ -109,7 +109,16 @@ public sealed class CredentialStore
     /// <summary>The URL with the password from the store filled in (when the URL has none).</summary>
     public string Complete(string url)
     {
-        var parsed = Brokers.BrokerUrl.Parse(url);
+        Brokers.BrokerUrl parsed;
+        try
+        {
+            parsed = Brokers.BrokerUrl.Parse(url);
+        }
+        catch (FormatException)
+        {
+            return url; // file: URLs and the like carry no credentials
+        }
+
         if (parsed.Password is not null || Find(url) is not { } found)
         {
             return url;

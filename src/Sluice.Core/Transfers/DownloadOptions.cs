@@ -12,8 +12,8 @@ public sealed record DownloadOptions
     /// <summary>Leading relPath directories to drop (<c>strip</c>).</summary>
     public int Strip { get; init; }
 
-    /// <summary>How a file being written is hidden (<c>inflight</c>): a suffix such as <c>.tmp</c>, <c>tmp/</c>, <c>.</c> (prefix), or null to write in place.</summary>
-    public string? Inflight { get; init; } = ".tmp";
+    /// <summary>How a file being written is hidden (<c>inflight</c>): <c>.tmp</c> (suffix), <c>tmp/</c>, <c>.</c> (prefix), or NONE.</summary>
+    public string Inflight { get; init; } = ".tmp";
 
     /// <summary>Accept a file whose size differs from the message's (<c>acceptSizeWrong</c>).</summary>
     public bool AcceptSizeWrong { get; init; }
@@ -21,14 +21,8 @@ public sealed record DownloadOptions
     /// <summary>Replace files that are already there with the same content (<c>overwrite</c>); off skips them.</summary>
     public bool Overwrite { get; init; } = true;
 
-    /// <summary>Give files the message's mtime and atime (<c>timeCopy</c>).</summary>
-    public bool TimeCopy { get; init; } = true;
-
-    /// <summary>Give files the message's mode (<c>permCopy</c>), else <see cref="PermDefault"/>.</summary>
-    public bool PermCopy { get; init; } = true;
-
-    /// <summary>The mode for new files when not copied (<c>permDefault</c>); 0: leave the umask's.</summary>
-    public int PermDefault { get; init; }
+    /// <summary>timeCopy, permCopy, permDefault, permDirDefault.</summary>
+    public MetadataOptions Metadata { get; init; } = new();
 
     /// <summary>Re-announce downloads under this URL (<c>post_baseUrl</c>): what sarra does.</summary>
     public string? PostBaseUrl { get; init; }
@@ -39,5 +33,15 @@ public sealed record DownloadOptions
     /// <summary>Delete the file at the source after downloading it (<c>delete</c>).</summary>
     public bool DeleteSource { get; init; }
 
-    public TransferOptions Transfer { get; init; } = new();
+    /// <summary><c>timeout</c> of each transfer operation.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary><c>bufSize</c>.</summary>
+    public int BufSize { get; init; } = 1 << 20;
+
+    /// <summary><c>tlsRigour</c>.</summary>
+    public TlsRigour TlsRigour { get; init; } = TlsRigour.Medium;
+
+    /// <summary>Per-server details (password, ssh_keyfile, ftp modes, bearer token) by URL; null: none.</summary>
+    public Func<string, TransferOptions>? ServerOptions { get; init; }
 }

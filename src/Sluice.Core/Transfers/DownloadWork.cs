@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
@@ -132,11 +131,7 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     private async Task<WorkOutcome> FileAsync(FlowMessage item, string target, CancellationToken cancellationToken)
     {
         var message = item.Message;
-        if (message.FileOp?.Rename is { } oldName && !options.Overwrite && File.Exists(target))
-        {
-            return WorkOutcome.Ok;
-        }
-
+        var root = item.Placement?.Directory ?? options.Directory;
         if (!options.Overwrite && await IsUpToDateAsync(message, target, cancellationToken).ConfigureAwait(false))
         {
             item.Code = ReportCodes.NotModified;
@@ -144,117 +139,123 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
             return WorkOutcome.Reject;
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var inflight = InflightPath(target);
-        Directory.CreateDirectory(Path.GetDirectoryName(inflight)!);
-        var algorithm = message.Identity?.Method == "cod" ? message.Identity.Value : message.Identity?.Method;
-        var method = algorithm is null ? null : IdentityMethods.Find(algorithm) is { IsChecksum: true } m ? m : null;
-        long written;
-        string? computed;
-        try
+        var identity = message.Identity is { Value: { } value } id && (id.Method == "cod" || IdentityMethods.Find(id.Method) is { IsChecksum: true })
+            ? new ExpectedIdentity(id.Method, id.Method == "cod" ? value : value.Replace("\n", string.Empty, StringComparison.Ordinal))
+            : null;
+        var (inflightMode, inflightValue) = ReceiveOptions.ParseInflight(options.Inflight);
+        var receive = new ReceiveOptions
         {
-            (written, computed) = message.Content is { } content
-                ? await WriteInlineAsync(content, inflight, method, cancellationToken).ConfigureAwait(false)
-                : await DownloadAsync(message, inflight, method, cancellationToken).ConfigureAwait(false);
+            Inflight = inflightMode,
+            InflightValue = inflightValue,
+            AcceptSizeWrong = options.AcceptSizeWrong || message.Blocks is not null,
+            Attempts = 1, // the flow retries (attempts, then the retry queue)
+            BufSize = options.BufSize,
+            Metadata = options.Metadata,
+        };
+        var request = new ReceiveRequest
+        {
+            RemotePath = message.RetrievePath ?? message.RelPath,
+            Directory = root,
+            RelPath = Path.GetRelativePath(root, target),
+            ExpectedSize = message.Size,
+            Identity = identity,
+            Mtime = message.Mtime is { } m && SrTime.TryParse(m, out var mtime) ? mtime : null,
+            Atime = message.Atime is { } a && SrTime.TryParse(a, out var atime) ? atime : null,
+            Mode = message.Mode is { } mode && int.TryParse(mode, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _) ? Convert.ToInt32(mode, 8) : null,
+        };
+
+        ReceiveResult result;
+        if (message.Content is { } content)
+        {
+            result = await WriteInlineAsync(content, request, receive, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        else
         {
-            File.Delete(inflight);
-            throw;
+            try
+            {
+                result = await Receiver.ReceiveAsync(Transfer(message.BaseUrl), request, receive, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransferVerificationException ex)
+            {
+                item.Code = ex.ReportCode == 417 ? ReportCodes.Corrupt : ReportCodes.Failed;
+                item.Reason = ex.Message;
+                return WorkOutcome.Retry;
+            }
         }
 
-        if (message.Size is { } expected && written != expected && !options.AcceptSizeWrong && message.Blocks is null)
+        if (message.Identity?.Method == "cod" && result.ComputedIdentity is { } computed)
         {
-            File.Delete(inflight);
-            item.Code = ReportCodes.Corrupt;
-            item.Reason = $"size mismatch: announced {expected} bytes, received {written}";
-            return WorkOutcome.Retry;
+            // Checksum on download: the receiver computes it and announces it.
+            message.Identity = new Identity(computed.Method, computed.Value);
         }
 
-        if (method is not null && message.Identity!.Method != "cod" && computed != message.Identity.Value?.Replace("\n", string.Empty, StringComparison.Ordinal))
+        if (message.FileOp?.Rename is { } oldName)
         {
-            File.Delete(inflight);
-            item.Code = ReportCodes.Corrupt;
-            item.Reason = $"{method.Name} mismatch: announced {message.Identity.Value}, received {computed}";
-            return WorkOutcome.Retry;
-        }
-
-        if (message.Identity?.Method == "cod" && computed is not null)
-        {
-            // Checksum on download: the receiver computes it and re-announces it.
-            message.Identity = new Identity(method!.Name, computed);
-        }
-
-        ApplyMetadata(message, inflight);
-        if (inflight != target)
-        {
-            File.Move(inflight, target, overwrite: true);
+            RemoveRenamed(oldName, message.RelPath, root, item.Placement, target);
         }
 
         if (options.DeleteSource)
         {
-            var transfer = Transfer(message.BaseUrl);
-            await transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+            await Transfer(message.BaseUrl).DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
         }
 
         return WorkOutcome.Ok;
     }
 
-    private string InflightPath(string target) => options.Inflight switch
+    /// <summary>
+    /// The old name of a renamed file goes away. sr3 writes it as the sender's absolute path: the part from the new
+    /// relPath's first directory on is taken as its relPath (a rename within the announced tree).
+    /// </summary>
+    private void RemoveRenamed(string oldName, string newRelPath, string root, Placement? placement, string newTarget)
     {
-        null or "" or "None" or "none" or "NONE" => target,
-        "tmp/" => Path.Combine(Path.GetDirectoryName(target)!, "tmp", Path.GetFileName(target)),
-        "." => Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target)),
-        var suffix => target + suffix,
-    };
-
-    private async Task<(long Written, string? Identity)> DownloadAsync(NotificationMessage message, string inflight, IIdentityMethod? method, CancellationToken cancellationToken)
-    {
-        var transfer = Transfer(message.BaseUrl);
-        var path = message.RetrievePath ?? message.RelPath;
-        await using var source = await transfer.OpenReadAsync(path, 0, null, cancellationToken).ConfigureAwait(false);
-        await using var output = new FileStream(inflight, new FileStreamOptions
+        var oldRelPath = oldName;
+        if (oldName.StartsWith('/'))
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            Options = FileOptions.Asynchronous,
-            BufferSize = 0,
-            PreallocationSize = message.Size ?? 0,
-        });
-        using var hasher = method?.CreateHasher();
-        var buffer = ArrayPool<byte>.Shared.Rent(options.Transfer.BufferSize);
-        try
-        {
-            long total = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            var first = newRelPath.Split('/', 2)[0];
+            var at = oldName.IndexOf("/" + first + "/", StringComparison.Ordinal);
+            if (at < 0)
             {
-                hasher?.Append(buffer.AsSpan(0, read));
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                total += read;
+                return;
             }
 
-            output.SetLength(total);
-            return (total, hasher?.GetValueAndReset());
+            oldRelPath = oldName[(at + 1)..];
         }
-        catch (IOException ex) when (ex is not FileNotFoundException && ex.InnerException is System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException)
+
+        var renamed = new NotificationMessage(string.Empty, string.Empty, oldRelPath);
+        var oldTarget = PathSafety.Resolve(root, Place(renamed, placement));
+        if (oldTarget != newTarget && File.Exists(oldTarget))
         {
-            throw new TransferException(message.BaseUrl + path, "connection lost during the transfer: " + ex.Message, isTransient: true, ex);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            File.Delete(oldTarget);
         }
     }
 
-    private static async Task<(long Written, string? Identity)> WriteInlineAsync(Content content, string inflight, IIdentityMethod? method, CancellationToken cancellationToken)
+    private static async Task<ReceiveResult> WriteInlineAsync(Content content, ReceiveRequest request, ReceiveOptions receive, CancellationToken cancellationToken)
     {
         var bytes = content.GetBytes();
+        var target = PathSafety.Resolve(request.Directory, request.RelPath);
+        FileMetadata.CreateDirectory(Path.GetDirectoryName(target)!, receive.Metadata);
+        var inflight = Receiver.InflightPath(target, receive);
+        Directory.CreateDirectory(Path.GetDirectoryName(inflight)!);
         await File.WriteAllBytesAsync(inflight, bytes, cancellationToken).ConfigureAwait(false);
-        using var hasher = method?.CreateHasher();
-        hasher?.Append(bytes);
-        return (bytes.Length, hasher?.GetValueAndReset());
+        if (request.Identity is { } identity && identity.Method != "cod" && IdentityMethods.Find(identity.Method) is { IsChecksum: true } method)
+        {
+            using var hasher = method.CreateHasher();
+            hasher.Append(bytes);
+            var value = hasher.GetValueAndReset();
+            if (value != identity.Value)
+            {
+                File.Delete(inflight);
+                throw new TransferVerificationException("inline", request.RelPath, VerificationFailure.Identity, identity.Value, value ?? string.Empty, 1);
+            }
+        }
+
+        if (inflight != target)
+        {
+            File.Move(inflight, target, overwrite: true);
+        }
+
+        FileMetadata.Apply(target, receive.Metadata, request.Mtime, request.Atime, request.Mode);
+        return new ReceiveResult(target, bytes.Length, null, 1);
     }
 
     private static async Task<bool> IsUpToDateAsync(NotificationMessage message, string target, CancellationToken cancellationToken)
@@ -267,36 +268,6 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
 
         var ours = await FileIdentity.ComputeAsync(target, IdentitySetting.Parse(identity.Method), cancellationToken).ConfigureAwait(false);
         return ours?.Value == identity.Value;
-    }
-
-    private void ApplyMetadata(NotificationMessage message, string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        if (options.PermCopy && message.Mode is { } mode)
-        {
-            File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
-        }
-        else if (options.PermDefault != 0)
-        {
-            File.SetUnixFileMode(path, (UnixFileMode)options.PermDefault);
-        }
-
-        if (options.TimeCopy)
-        {
-            if (message.Mtime is { } mtime && SrTime.TryParse(mtime, out var modified))
-            {
-                File.SetLastWriteTimeUtc(path, modified.UtcDateTime);
-            }
-
-            if (message.Atime is { } atime && SrTime.TryParse(atime, out var accessed))
-            {
-                File.SetLastAccessTimeUtc(path, accessed.UtcDateTime);
-            }
-        }
     }
 
     /// <summary>sarra: the message now points at the copy this pump serves.</summary>
@@ -325,7 +296,11 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         }
 
         var key = uri.GetLeftPart(UriPartial.Authority) + uri.AbsolutePath;
-        return _transfers.GetOrAdd(key, _ => TransferRegistry.Create(uri, options.Transfer));
+        return _transfers.GetOrAdd(key, _ =>
+        {
+            var server = options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl };
+            return TransferRegistry.Default.Create(server with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
+        });
     }
 
     public async ValueTask DisposeAsync()

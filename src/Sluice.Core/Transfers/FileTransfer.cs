@@ -1,85 +1,169 @@
 namespace Sluice.Core.Transfers;
 
-/// <summary>Local files (<c>file:</c> URLs): the path of the URL is the root.</summary>
-public sealed class FileTransfer(Uri root, TransferOptions options) : ITransfer
+/// <summary>
+/// The <c>file:</c> scheme: copies on the local (or a mounted) file system. Remote paths are
+/// absolute local paths, or relative to the URL's path.
+/// </summary>
+public sealed class FileTransfer : ITransfer
 {
-    private readonly string _root = Uri.UnescapeDataString(root.AbsolutePath);
+    private readonly string _root;
 
-    private string Local(string path) => Path.Combine(_root, path.TrimStart('/'));
-
-    public Task<Stream> OpenReadAsync(string path, long offset, long? length, CancellationToken cancellationToken)
+    public FileTransfer(TransferOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        var path = options.Url["file:".Length..];
+        if (path.StartsWith("//", StringComparison.Ordinal))
+        {
+            path = path[2..];
+            var slash = path.IndexOf('/', StringComparison.Ordinal);
+            path = slash < 0 ? "/" : path[slash..]; // file://host/path: the host is ignored
+        }
+
+        _root = string.IsNullOrEmpty(path) ? "/" : Uri.UnescapeDataString(path);
+    }
+
+    public TransferOptions Options { get; }
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<RemoteEntry>> ListAsync(string remoteDirectory, CancellationToken cancellationToken)
+    {
+        var dir = Resolve(remoteDirectory);
+        return Wrap<IReadOnlyList<RemoteEntry>>(dir, () =>
+        {
+            var list = new List<RemoteEntry>();
+            foreach (var info in new DirectoryInfo(dir).EnumerateFileSystemInfos())
+            {
+                var isDir = info is DirectoryInfo;
+                var size = info is FileInfo f ? f.Length : 0;
+                list.Add(new RemoteEntry(info.Name, size, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero), isDir, info.LinkTarget));
+            }
+
+            return list;
+        });
+    }
+
+    public async Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var path = Resolve(remotePath);
+        FileStream source;
         try
         {
-            var stream = new FileStream(Local(path), new FileStreamOptions
+            source = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 0, Options = FileOptions.Asynchronous | FileOptions.SequentialScan });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(path, e);
+        }
+
+        await using (source.ConfigureAwait(false))
+        {
+            source.Seek(offset, SeekOrigin.Begin);
+            return await OperationTimeout.CopyAsync(Options, source, destination, length, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var path = Resolve(remotePath);
+        FileStream target;
+        try
+        {
+            target = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 0, Options = FileOptions.Asynchronous });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(path, e);
+        }
+
+        await using (target.ConfigureAwait(false))
+        {
+            await OperationTimeout.CopyAsync(Options, source, target, null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task DeleteAsync(string remotePath, CancellationToken cancellationToken)
+    {
+        var path = Resolve(remotePath);
+        return Do(path, () =>
+        {
+            if (Directory.Exists(path) && !new DirectoryInfo(path).Attributes.HasFlag(FileAttributes.ReparsePoint))
             {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-                BufferSize = 0,
-            });
-            stream.Position = offset;
-            return Task.FromResult<Stream>(stream);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                Directory.Delete(path);
+            }
+            else
+            {
+                File.Delete(path);
+            }
+
+        });
+    }
+
+    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken)
+    {
+        var from = Resolve(fromPath);
+        var to = Resolve(toPath);
+        return Do(from, () =>
         {
-            throw new TransferException(new Uri(root, path).ToString(), "no such file", isTransient: false, ex);
-        }
-        catch (IOException ex)
-        {
-            throw new TransferException(new Uri(root, path).ToString(), ex.Message, isTransient: true, ex);
-        }
+            if (Directory.Exists(from))
+            {
+                Directory.Move(from, to);
+            }
+            else
+            {
+                File.Move(from, to, overwrite: true);
+            }
+
+        });
     }
 
-    public Task<IReadOnlyList<RemoteEntry>> ListAsync(string path, CancellationToken cancellationToken)
+    public Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken)
     {
-        var entries = new DirectoryInfo(Local(path)).EnumerateFileSystemInfos()
-            .Select(i => new RemoteEntry(i.Name, i is FileInfo f ? f.Length : 0, new DateTimeOffset(i.LastWriteTimeUtc, TimeSpan.Zero), i is DirectoryInfo, i.LinkTarget))
-            .ToList();
-        return Task.FromResult<IReadOnlyList<RemoteEntry>>(entries);
+        var path = Resolve(remoteDirectory);
+        return Do(path, () => Directory.CreateDirectory(path));
     }
 
-    public async Task PutAsync(Stream source, string path, CancellationToken cancellationToken)
+    public Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken)
     {
-        var target = Local(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        await using var output = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, options.BufferSize, useAsync: true);
-        await source.CopyToAsync(output, options.BufferSize, cancellationToken).ConfigureAwait(false);
-    }
-
-    public Task DeleteAsync(string path, CancellationToken cancellationToken)
-    {
-        var local = Local(path);
-        if (Directory.Exists(local))
-        {
-            Directory.Delete(local);
-        }
-        else
-        {
-            File.Delete(local);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task RenameAsync(string from, string to, CancellationToken cancellationToken)
-    {
-        File.Move(Local(from), Local(to), overwrite: true);
-        return Task.CompletedTask;
-    }
-
-    public Task MakeDirectoryAsync(string path, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Local(path));
-        return Task.CompletedTask;
-    }
-
-    public Task SymlinkAsync(string target, string path, CancellationToken cancellationToken)
-    {
-        File.CreateSymbolicLink(Local(path), target);
-        return Task.CompletedTask;
+        var link = Resolve(linkPath);
+        return Do(link, () => File.CreateSymbolicLink(link, target));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.Combine(_root, path);
+
+    private Task Do(string path, Action action)
+    {
+        try
+        {
+            action();
+            return Task.CompletedTask;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromException(Failure(path, e));
+        }
+    }
+
+    private Task<T> Wrap<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return Task.FromResult(action());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromException<T>(Failure(path, e));
+        }
+    }
+
+    private TransferException Failure(string path, Exception e)
+    {
+        var transient = e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException);
+        return new TransferException(Options.Url, $"{path}: {e.Message}", transient, e);
+    }
 }

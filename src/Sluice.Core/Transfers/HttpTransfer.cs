@@ -1,115 +1,122 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Sluice.Core.Transfers;
 
 /// <summary>
-/// http and https through one pooled <see cref="HttpClient"/> per server: byte ranges, <c>bearer_token</c>, basic
-/// authentication, and TLS verification per <c>tlsRigour</c> (<c>lax</c> accepts self-signed certificates).
+/// http and https on <see cref="HttpClient"/>: byte ranges (resume), basic credentials from the
+/// URL, <c>bearer_token</c>, certificate checks per <see cref="TlsRigour"/>, and listing of
+/// Apache-style directory indexes for poll. Only get and list: web servers take no puts here.
 /// </summary>
-public sealed class HttpTransfer : ITransfer
+public sealed partial class HttpTransfer : ITransfer
 {
-    private readonly Uri _base;
     private readonly HttpClient _client;
+    private readonly Uri _base;
 
-    public HttpTransfer(Uri baseUrl, TransferOptions options)
+    public HttpTransfer(TransferOptions options)
     {
-        _base = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        var uri = new Uri(options.Url);
+        _base = new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri;
         var handler = new SocketsHttpHandler
         {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = 64,
+            ConnectTimeout = options.Timeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(Math.Min(options.Timeout.TotalSeconds, 20)),
+            SslOptions = new SslClientAuthenticationOptions(),
         };
-        if (options.TlsRigour == "lax")
+        switch (options.TlsRigour)
         {
-            // tlsRigour lax is the operator's explicit choice (sr3's option): accept self-signed certificates.
+            case TlsRigour.Lax:
+                // tlsRigour lax is the operator's explicit choice to accept any certificate (sr3 semantics).
 #pragma warning disable CA5359
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
 #pragma warning restore CA5359
+                break;
+            case TlsRigour.Strict:
+                handler.SslOptions.CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.Online;
+                break;
+            default:
+                break;
         }
 
-        _client = new HttpClient(handler) { Timeout = options.Timeout };
-        if (options.BearerToken is not null)
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrEmpty(options.BearerToken))
         {
             _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", options.BearerToken);
         }
-        else if (options.User is not null)
+        else if (!string.IsNullOrEmpty(uri.UserInfo))
         {
-            var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{options.User}:{options.Password}"));
-            _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", token);
+            var userInfo = Uri.UnescapeDataString(uri.UserInfo);
+            _client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
         }
     }
 
-    private Uri UrlOf(string path) => new(_base, string.Join('/', path.TrimStart('/').Split('/').Select(Uri.EscapeDataString)));
+    public TransferOptions Options { get; }
 
-    public async Task<Stream> OpenReadAsync(string path, long offset, long? length, CancellationToken cancellationToken)
+    public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<RemoteEntry>> ListAsync(string remoteDirectory, CancellationToken cancellationToken)
     {
-        var url = UrlOf(path);
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        var uri = Target(remoteDirectory.EndsWith('/') ? remoteDirectory : remoteDirectory + "/");
+        return OperationTimeout.RunAsync<IReadOnlyList<RemoteEntry>>(
+            Options,
+            $"list {uri.AbsolutePath}",
+            async ct =>
+            {
+                using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, uri), ct).ConfigureAwait(false);
+                var html = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                return ParseIndex(html);
+            },
+            cancellationToken);
+    }
+
+    public async Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var uri = Target(remotePath);
+        var request = new HttpRequestMessage(HttpMethod.Get, uri);
         if (offset > 0 || length is not null)
         {
-            request.Headers.Range = new RangeHeaderValue(offset, length is { } n ? offset + n - 1 : null);
+            request.Headers.Range = new RangeHeaderValue(offset, length is null ? null : offset + length.Value - 1);
         }
 
-        HttpResponseMessage response;
-        try
+        var response = await OperationTimeout.RunAsync(Options, $"get {uri.AbsolutePath}", ct => SendAsync(request, ct), cancellationToken).ConfigureAwait(false);
+        using (response)
         {
-            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new TransferException(url.ToString(), ex.Message, isTransient: true, ex);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TransferException(url.ToString(), "timed out", isTransient: true, ex);
-        }
+            if (length == 0)
+            {
+                return 0;
+            }
 
-        if (!response.IsSuccessStatusCode)
-        {
-            var status = (int)response.StatusCode;
-            response.Dispose();
-            throw new TransferException(url.ToString(), $"HTTP {status} {response.ReasonPhrase}", isTransient: status >= 500 || status == 429 || status == 408);
-        }
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                if (offset > 0 && response.StatusCode != HttpStatusCode.PartialContent)
+                {
+                    // The server ignored the range: skip to the offset.
+                    await OperationTimeout.CopyAsync(Options, body, Stream.Null, offset, cancellationToken).ConfigureAwait(false);
+                }
 
-        if ((offset > 0 || length is not null) && response.StatusCode != HttpStatusCode.PartialContent)
-        {
-            response.Dispose();
-            throw new TransferException(url.ToString(), "the server ignored the byte range", isTransient: false);
-        }
-
-        return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-    }
-
-    public Task<IReadOnlyList<RemoteEntry>> ListAsync(string path, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("http listing is done by the poll component");
-
-    public async Task PutAsync(Stream source, string path, CancellationToken cancellationToken)
-    {
-        using var content = new StreamContent(source);
-        using var response = await _client.PutAsync(UrlOf(path), content, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new TransferException(UrlOf(path).ToString(), $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", isTransient: (int)response.StatusCode >= 500);
+                return await OperationTimeout.CopyAsync(Options, body, destination, length, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
-    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
-    {
-        using var response = await _client.DeleteAsync(UrlOf(path), cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
-        {
-            throw new TransferException(UrlOf(path).ToString(), $"HTTP {(int)response.StatusCode}", isTransient: (int)response.StatusCode >= 500);
-        }
-    }
+    public Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken) => throw Unsupported("put");
 
-    public Task RenameAsync(string from, string to, CancellationToken cancellationToken) => throw new NotSupportedException("http has no rename");
+    public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) => throw Unsupported("delete");
 
-    public Task MakeDirectoryAsync(string path, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) => throw Unsupported("rename");
 
-    public Task SymlinkAsync(string target, string path, CancellationToken cancellationToken) => throw new NotSupportedException("http has no symbolic links");
+    public Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken) => throw Unsupported("mkdir");
+
+    public Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken) => throw Unsupported("symlink");
 
     public ValueTask DisposeAsync()
     {
@@ -117,44 +124,109 @@ public sealed class HttpTransfer : ITransfer
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The body stream, disposing the response with it.</summary>
-    private sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
+    /// <summary>
+    /// Reads an Apache-style index (<c>&lt;a href="name"&gt;name&lt;/a&gt; date size</c>), as the
+    /// pump's data server, Apache and nginx write them, and as sr3's http poll parses them.
+    /// </summary>
+    internal static IReadOnlyList<RemoteEntry> ParseIndex(string html)
     {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => response.Content.Headers.ContentLength ?? throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override void Flush()
+        var entries = new List<RemoteEntry>();
+        foreach (Match m in IndexLine().Matches(html))
         {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
+            var href = WebUtility.HtmlDecode(m.Groups["href"].Value);
+            if (href.StartsWith('?') || href.StartsWith('/') || href.StartsWith("..", StringComparison.Ordinal) || href.Contains("://", StringComparison.Ordinal))
             {
-                inner.Dispose();
-                response.Dispose();
+                continue;
             }
 
-            base.Dispose(disposing);
+            var isDir = href.EndsWith('/');
+            var name = Uri.UnescapeDataString(isDir ? href[..^1] : href);
+            if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            DateTimeOffset? mtime = null;
+            var rest = m.Groups["rest"].Value;
+            var date = IndexDate().Match(rest);
+            if (date.Success && DateTimeOffset.TryParseExact(date.Value.Trim(), ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "dd-MMM-yyyy HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                mtime = parsed;
+            }
+
+            long size = -1;
+            var sizeMatch = IndexSize().Match(date.Success ? rest[(date.Index + date.Length)..] : rest);
+            if (sizeMatch.Success)
+            {
+                size = ParseSize(sizeMatch.Groups["n"].Value, sizeMatch.Groups["u"].Value);
+            }
+
+            entries.Add(new RemoteEntry(name, isDir ? 0 : size, mtime, isDir));
         }
+
+        return entries;
     }
+
+    private static long ParseSize(string number, string unit)
+    {
+        var n = double.Parse(number, CultureInfo.InvariantCulture);
+        var factor = unit.ToUpperInvariant() switch
+        {
+            "K" => 1024d,
+            "M" => 1024d * 1024,
+            "G" => 1024d * 1024 * 1024,
+            "T" => 1024d * 1024 * 1024 * 1024,
+            _ => 1d,
+        };
+        return (long)(n * factor);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            var transient = e.HttpRequestError is not HttpRequestError.SecureConnectionError;
+            throw new TransferException(Options.Url, $"{request.Method} {request.RequestUri?.AbsolutePath}: {e.Message}", transient, e);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            var code = (int)response.StatusCode;
+            var reason = response.ReasonPhrase;
+            response.Dispose();
+            var transient = code >= 500 || code == 408 || code == 429;
+            throw new TransferException(Options.Url, $"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {code} {reason}", transient);
+        }
+
+        return response;
+    }
+
+    private Uri Target(string remotePath)
+    {
+        var escaped = string.Join('/', remotePath.Split('/').Select(Uri.EscapeDataString));
+        if (remotePath.StartsWith('/'))
+        {
+            return new Uri(_base, escaped);
+        }
+
+        var baseUri = _base.AbsoluteUri.EndsWith('/') ? _base : new Uri(_base.AbsoluteUri + "/");
+        return new Uri(baseUri, escaped);
+    }
+
+    private TransferException Unsupported(string operation) =>
+        new(Options.Url, $"{operation} is not supported over http (use sftp, ftp or file to write)", isTransient: false);
+
+    [GeneratedRegex("<a\\s+href=\"(?<href>[^\"]+)\"[^>]*>[^<]*</a>(?<rest>[^\\n<]*)", RegexOptions.IgnoreCase)]
+    private static partial Regex IndexLine();
+
+    [GeneratedRegex(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}")]
+    private static partial Regex IndexDate();
+
+    [GeneratedRegex(@"(?<n>\d+(\.\d+)?)(?<u>[KMGT]?)\b")]
+    private static partial Regex IndexSize();
 }

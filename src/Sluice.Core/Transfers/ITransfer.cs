@@ -1,26 +1,35 @@
 namespace Sluice.Core.Transfers;
 
 /// <summary>
-/// A connection to a data server (file, http, sftp, ftp), reused across many files. Paths are relative to the
-/// URL the transfer was made for. Every operation has a timeout; failures are <see cref="TransferException"/>s
-/// saying whether a retry may help.
+/// One connection to one server, reused for many files. Paths are server paths (for http, URL
+/// paths relative to the server root; for file, local paths). Every operation honours
+/// <see cref="TransferOptions.Timeout"/> and throws <see cref="TransferException"/> on failure.
+/// An instance is used by one worker at a time.
 /// </summary>
 public interface ITransfer : IAsyncDisposable
 {
-    /// <summary>Opens the file for reading from <paramref name="offset"/> (all of it, or <paramref name="length"/> bytes).</summary>
-    Task<Stream> OpenReadAsync(string path, long offset, long? length, CancellationToken cancellationToken);
+    TransferOptions Options { get; }
 
-    /// <summary>Lists a directory (for poll).</summary>
-    Task<IReadOnlyList<RemoteEntry>> ListAsync(string path, CancellationToken cancellationToken);
+    /// <summary>Opens the connection (and logs in). Called once; cheap to call again when connected.</summary>
+    Task ConnectAsync(CancellationToken cancellationToken);
 
-    /// <summary>Writes a file from <paramref name="source"/>.</summary>
-    Task PutAsync(Stream source, string path, CancellationToken cancellationToken);
+    Task<IReadOnlyList<RemoteEntry>> ListAsync(string remoteDirectory, CancellationToken cancellationToken);
 
-    Task DeleteAsync(string path, CancellationToken cancellationToken);
+    /// <summary>
+    /// Copies the remote file, from <paramref name="offset"/> for <paramref name="length"/> bytes
+    /// (null: to the end), into <paramref name="destination"/>. Returns the number of bytes copied.
+    /// </summary>
+    Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken);
 
-    Task RenameAsync(string from, string to, CancellationToken cancellationToken);
+    /// <summary>Writes <paramref name="source"/> to the remote path (created or replaced).</summary>
+    Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken);
 
-    Task MakeDirectoryAsync(string path, CancellationToken cancellationToken);
+    Task DeleteAsync(string remotePath, CancellationToken cancellationToken);
 
-    Task SymlinkAsync(string target, string path, CancellationToken cancellationToken);
+    Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken);
+
+    /// <summary>Creates the directory and any missing parents; no error when it exists.</summary>
+    Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken);
+
+    Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken);
 }

@@ -1,16 +1,19 @@
 namespace Sluice.Core.Transfers;
 
-/// <summary>A transfer failed: <see cref="IsTransient"/> says whether trying again may work (server down, timeout).</summary>
+/// <summary>
+/// A transfer operation failed. <see cref="IsTransient"/> says whether retrying later may succeed
+/// (network error, timeout, server unavailable) or not (not found, permission denied, unsupported).
+/// The <see cref="Url"/> is always redacted (no password).
+/// </summary>
 public sealed class TransferException : SluiceException
 {
-    public TransferException(string url, string problem, bool isTransient, Exception? innerException = null)
-        : base($"{Brokers.BrokerUrl.Redact(url)}: {problem}", innerException)
+    public TransferException(string url, string message, bool isTransient, Exception? innerException = null)
+        : base($"{message} ({TransferOptions.Redact(url)})", innerException)
     {
-        Url = Brokers.BrokerUrl.Redact(url);
+        Url = TransferOptions.Redact(url);
         IsTransient = isTransient;
     }
 
-    /// <summary>The URL, without password.</summary>
     public string Url { get; }
 
     public bool IsTransient { get; }

@@ -1,35 +1,55 @@
+using System.Collections.Concurrent;
+
 namespace Sluice.Core.Transfers;
 
-/// <summary>Transfers by URL scheme. file and http(s) are built in; sftp and ftp(s) adapters register themselves.</summary>
-public static class TransferRegistry
+/// <summary>
+/// Chooses an <see cref="ITransfer"/> implementation by URL scheme. Core registers file, http and
+/// https; adapters (sftp, ftp, ftps) register themselves, so Core never references them.
+/// </summary>
+public sealed class TransferRegistry
 {
-    private static readonly Dictionary<string, Func<Uri, TransferOptions, ITransfer>> Factories = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["file"] = (uri, options) => new FileTransfer(uri, options),
-        ["http"] = (uri, options) => new HttpTransfer(uri, options),
-        ["https"] = (uri, options) => new HttpTransfer(uri, options),
-    };
+    private readonly ConcurrentDictionary<string, Func<TransferOptions, ITransfer>> _factories = new(StringComparer.OrdinalIgnoreCase);
 
-    public static void Register(string scheme, Func<Uri, TransferOptions, ITransfer> factory)
+    /// <summary>A registry with Core's own schemes: file, http, https.</summary>
+    /// <summary>The registry flows use: file and http(s), plus the adapters registered at start-up (sftp, ftp).</summary>
+    public static TransferRegistry Default { get; } = CreateDefault();
+
+    public static TransferRegistry CreateDefault()
     {
-        lock (Factories)
-        {
-            Factories[scheme] = factory;
-        }
+        var registry = new TransferRegistry();
+        registry.Register("file", o => new FileTransfer(o));
+        registry.Register("http", o => new HttpTransfer(o));
+        registry.Register("https", o => new HttpTransfer(o));
+        return registry;
     }
 
-    /// <summary>A transfer for the server of <paramref name="baseUrl"/>.</summary>
-    /// <exception cref="TransferException">No transfer for the URL's scheme (not transient).</exception>
-    public static ITransfer Create(Uri baseUrl, TransferOptions options)
+    public void Register(string scheme, Func<TransferOptions, ITransfer> factory)
     {
-        Func<Uri, TransferOptions, ITransfer>? factory;
-        lock (Factories)
+        ArgumentException.ThrowIfNullOrEmpty(scheme);
+        ArgumentNullException.ThrowIfNull(factory);
+        _factories[scheme] = factory;
+    }
+
+    public bool Supports(string scheme) => _factories.ContainsKey(scheme);
+
+    public IReadOnlyCollection<string> Schemes => [.. _factories.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Creates (does not connect) a transfer for <see cref="TransferOptions.Url"/>.</summary>
+    public ITransfer Create(TransferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var colon = options.Url.IndexOf("://", StringComparison.Ordinal);
+        if (colon <= 0)
         {
-            Factories.TryGetValue(baseUrl.Scheme, out factory);
+            throw new TransferException(options.Url, "not a URL (expected scheme://...)", isTransient: false);
         }
 
-        return factory is null
-            ? throw new TransferException(baseUrl.ToString(), $"no transfer for '{baseUrl.Scheme}' (known: {string.Join(", ", Factories.Keys.Order())})", isTransient: false)
-            : factory(baseUrl, options);
+        var scheme = options.Url[..colon];
+        if (!_factories.TryGetValue(scheme, out var factory))
+        {
+            throw new TransferException(options.Url, $"no transfer protocol registered for scheme '{scheme}' (known: {string.Join(", ", Schemes)})", isTransient: false);
+        }
+
+        return factory(options);
     }
 }

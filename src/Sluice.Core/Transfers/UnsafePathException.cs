@@ -1,10 +1,21 @@
 namespace Sluice.Core.Transfers;
 
-/// <summary>A path from a message would lead outside the directory a flow writes to; the message is rejected.</summary>
-public sealed class UnsafePathException(string path, string reason)
-    : SluiceException($"refused path \"{path}\": {reason}")
+/// <summary>
+/// A path taken from a message (relPath, retrievePath, rename, link target) would lead outside
+/// the directory a flow was told to use, or is malformed. The message is rejected; nothing is written.
+/// </summary>
+public sealed class UnsafePathException : SluiceException
 {
-    public string Path { get; } = path;
+    public UnsafePathException(string path, string reason)
+        : base($"refusing unsafe path \"{Printable(path)}\": {reason}")
+    {
+        Path = path;
+        Reason = reason;
+    }
 
-    public string Reason { get; } = reason;
+    public string Path { get; }
+
+    public string Reason { get; }
+
+    private static string Printable(string path) => path.Replace("\0", "\\0", StringComparison.Ordinal);
 }

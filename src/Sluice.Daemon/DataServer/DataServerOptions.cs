@@ -3,20 +3,23 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Sluice.Daemon.DataServer;
 
-/// <summary>The pump's HTTP data server: which tree, where it listens, who may read it.</summary>
+/// <summary>How the pump's HTTP data server serves its data directory.</summary>
 public sealed record DataServerOptions
 {
-    /// <summary>The data tree served (the pump's <c>post_baseDir</c>).</summary>
+    /// <summary>The directory tree served; nothing outside it is ever served.</summary>
     public required string Root { get; init; }
 
-    public IPAddress Address { get; init; } = IPAddress.Loopback;
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
 
-    /// <summary>The port; 0 asks the OS for a free one (see <see cref="PumpDataServer.BaseUrl"/>).</summary>
-    public int Port { get; init; }
+    /// <summary>TCP port; 0 asks the system for a free one (see <see cref="DataServer.Port"/>).</summary>
+    public int Port { get; init; } = 8080;
 
-    /// <summary>When not empty, readers must authenticate (HTTP basic) as one of these users.</summary>
+    /// <summary>When not empty, every request needs HTTP basic authentication as one of these users (user → password).</summary>
     public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Serve https with this certificate.</summary>
+    /// <summary>Bearer tokens accepted instead of a user and password (<c>Authorization: Bearer ...</c>); enables authentication too.</summary>
+    public IReadOnlySet<string> BearerTokens { get; init; } = new HashSet<string>();
+
+    /// <summary>Serve https with this certificate (with private key) instead of http.</summary>
     public X509Certificate2? Certificate { get; init; }
 }

@@ -1,0 +1,8 @@
+namespace Sluice.Core.Transfers;
+
+/// <summary>What did not match when a received file was verified.</summary>
+public enum VerificationFailure
+{
+    Size,
+    Identity,
+}

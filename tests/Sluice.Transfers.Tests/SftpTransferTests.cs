@@ -1,0 +1,129 @@
+using Sluice.Core.Transfers;
+using Sluice.Transfers.Sftp;
+
+namespace Sluice.Transfers.Tests;
+
+/// <summary>SftpTransfer and the Receiver against Debian's OpenSSH server on loopback.</summary>
+[Collection(SshdCollection.Name)]
+public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
+{
+    private readonly string _destination = TestEnvironment.TempDirectory("sftp-dst");
+    private readonly string _dir = "t" + Guid.NewGuid().ToString("N")[..8];
+
+    public void Dispose() => Directory.Delete(_destination, recursive: true);
+
+    [Theory]
+    [InlineData("empty", 0L)]
+    [InlineData("small.txt", 4096L)]
+    [InlineData("name with spaces.grib2", 100_000L)]
+    [InlineData("données été ✓ 雨.bin", 65_537L)]
+    [InlineData("large.bin", 32L * 1024 * 1024)]
+    public async Task Files_of_any_size_and_name_arrive_intact_with_key_authentication(string name, long size)
+    {
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, name), size);
+        await using var sftp = KeyTransfer();
+
+        var result = await Receiver.ReceiveAsync(sftp, Request(name, size, sum), new ReceiveOptions(), CancellationToken.None);
+
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+    }
+
+    [Fact]
+    public async Task A_256_MiB_file_arrives_intact()
+    {
+        const long size = 256L * 1024 * 1024;
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, "huge.bin"), size);
+        await using var sftp = KeyTransfer();
+
+        var result = await Receiver.ReceiveAsync(sftp, Request("huge.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+        File.Delete(Path.Combine(sshd.Home, _dir, "huge.bin"));
+    }
+
+    [Fact]
+    public async Task Password_authentication_works_and_a_wrong_password_is_a_permanent_failure()
+    {
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, "p.bin"), 1000);
+        var url = sshd.Url.Replace("@", $":{sshd.Password}@", StringComparison.Ordinal);
+        await using (var good = new SftpTransfer(new TransferOptions { Url = url, Timeout = TestEnvironment.OperationTimeout }))
+        {
+            var result = await Receiver.ReceiveAsync(good, Request("p.bin", 1000, sum), new ReceiveOptions(), CancellationToken.None);
+            Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+        }
+
+        await using var bad = new SftpTransfer(new TransferOptions { Url = sshd.Url.Replace("@", ":wrong-pw@", StringComparison.Ordinal), Timeout = TestEnvironment.OperationTimeout });
+        var e = await Assert.ThrowsAsync<TransferException>(() => bad.ConnectAsync(CancellationToken.None));
+        Assert.False(e.IsTransient);
+        Assert.DoesNotContain("wrong-pw", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_mkdir_rename_symlink_list_and_delete_work_on_the_server()
+    {
+        await using var sftp = KeyTransfer();
+        await sftp.MkdirAsync($"{_dir}/a/b", CancellationToken.None);
+        await sftp.PutAsync(new MemoryStream(new byte[777]), $"{_dir}/a/b/x.tmp", CancellationToken.None);
+        await sftp.RenameAsync($"{_dir}/a/b/x.tmp", $"{_dir}/a/b/x", CancellationToken.None);
+        await sftp.SymlinkAsync("x", $"{_dir}/a/b/link", CancellationToken.None);
+
+        var list = (await sftp.ListAsync($"{_dir}/a/b", CancellationToken.None)).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal(["link", "x"], list.Select(e => e.Name));
+        Assert.NotNull(list[0].LinkTarget);
+        Assert.Equal(777, list[1].Size);
+        // SSH.NET canonicalises the target, so the link holds the absolute path of x.
+        Assert.Equal(Path.Combine(sshd.Home, _dir, "a/b/x"), new FileInfo(Path.Combine(sshd.Home, _dir, "a/b/link")).LinkTarget);
+
+        await sftp.DeleteAsync($"{_dir}/a/b/x", CancellationToken.None);
+        Assert.False(File.Exists(Path.Combine(sshd.Home, _dir, "a/b/x")));
+        var missing = await Assert.ThrowsAsync<TransferException>(() => sftp.GetAsync($"{_dir}/a/b/x", Stream.Null, 0, null, CancellationToken.None));
+        Assert.False(missing.IsTransient);
+    }
+
+    [Fact]
+    public async Task A_server_that_dies_mid_transfer_leaves_nothing_under_the_final_name_and_a_retry_resumes()
+    {
+        const long size = 128L * 1024 * 1024;
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, "dying.bin"), size);
+        var inflight = Path.Combine(_destination, "dying.bin.tmp");
+        await using var sftp = KeyTransfer();
+        var receiving = Receiver.ReceiveAsync(sftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        while (!File.Exists(inflight) || new FileInfo(inflight).Length < 1024 * 1024)
+        {
+            Assert.False(receiving.IsCompleted, "the download ended before the server could be stopped");
+            await Task.Delay(1);
+        }
+
+        await sshd.KillAsync();
+        try
+        {
+            var e = await Assert.ThrowsAsync<TransferException>(() => receiving);
+            Assert.True(e.IsTransient);
+            Assert.False(File.Exists(Path.Combine(_destination, "dying.bin")));
+            Assert.InRange(new FileInfo(inflight).Length, 1, size - 1);
+        }
+        finally
+        {
+            await sshd.StartAsync();
+        }
+
+        var result = await Receiver.ReceiveAsync(sftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        Assert.Equal(1, result.Attempts);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+        File.Delete(Path.Combine(sshd.Home, _dir, "dying.bin"));
+    }
+
+    [Fact]
+    public void The_sftp_adapter_registers_its_scheme()
+    {
+        var registry = TransferRegistry.CreateDefault();
+        SftpTransfer.Register(registry);
+        Assert.IsType<SftpTransfer>(registry.Create(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.ClientKey }));
+    }
+
+    private SftpTransfer KeyTransfer() =>
+        new(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.ClientKey, Timeout = TestEnvironment.OperationTimeout });
+
+    private ReceiveRequest Request(string name, long size, string sum) =>
+        new() { RemotePath = $"{_dir}/{name}", Directory = _destination, RelPath = name, ExpectedSize = size, Identity = new ExpectedIdentity("sha512", sum) };
+}

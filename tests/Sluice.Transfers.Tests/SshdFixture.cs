@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sluice.Transfers.Tests;
+
+/// <summary>
+/// Runs Debian's OpenSSH server in the foreground on a free loopback port, with a host key, a
+/// config and a test user (key and password) of its own, all in a temp dir. Stopped by pid.
+/// </summary>
+public sealed class SshdFixture : IAsyncLifetime
+{
+    private const string Sshd = "/usr/sbin/sshd";
+    private Process? _sshd;
+
+    public string Directory { get; } = TestEnvironment.TempDirectory("sshd");
+
+    public string User { get; } = "slt" + Guid.NewGuid().ToString("N")[..8];
+
+    public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
+
+    public string Home => Path.Combine(Directory, "home");
+
+    public string ClientKey => Path.Combine(Directory, "client_key");
+
+    public int Port { get; private set; }
+
+    public string Url => $"sftp://{User}@127.0.0.1:{Port}/";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Sshd))
+        {
+            throw new InvalidOperationException($"{Sshd} is missing: install Debian's openssh-server (apt-get install openssh-server, or run scripts/install-servers)");
+        }
+
+        await RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(Directory, "host_key"));
+        await RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ClientKey);
+        await RunAsync("useradd", "-M", "-d", Home, "-s", "/bin/sh", User);
+        System.IO.Directory.CreateDirectory(Home);
+        await RunAsync("chown", $"{User}:", Home);
+        var chpasswd = Process.Start(new ProcessStartInfo("chpasswd") { RedirectStandardInput = true })!;
+        await chpasswd.StandardInput.WriteLineAsync($"{User}:{Password}");
+        chpasswd.StandardInput.Close();
+        await chpasswd.WaitForExitAsync();
+        File.Copy(ClientKey + ".pub", Path.Combine(Directory, "authorized_keys"));
+        System.IO.Directory.CreateDirectory("/run/sshd");
+        Port = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(Directory, "sshd_config"), $"""
+            ListenAddress 127.0.0.1
+            HostKey {Path.Combine(Directory, "host_key")}
+            PidFile {Path.Combine(Directory, "sshd.pid")}
+            AuthorizedKeysFile {Path.Combine(Directory, "authorized_keys")}
+            StrictModes no
+            UsePAM no
+            PasswordAuthentication yes
+            KbdInteractiveAuthentication no
+            PubkeyAuthentication yes
+            AllowUsers {User}
+            Subsystem sftp internal-sftp
+            MaxStartups 100
+            MaxSessions 100
+            """);
+        await StartAsync();
+    }
+
+    /// <summary>(Re)starts sshd on <see cref="Port"/> and waits until it accepts connections.</summary>
+    public async Task StartAsync()
+    {
+        _sshd = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", Path.Combine(Directory, "sshd_config"), "-p", Port.ToString()]) { RedirectStandardError = true })!;
+        _sshd.ErrorDataReceived += (_, _) => { };
+        _sshd.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_sshd.HasExited)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    /// <summary>Kills sshd and every session process it started (the server dies).</summary>
+    public async Task KillAsync()
+    {
+        if (_sshd is { HasExited: false } sshd)
+        {
+            sshd.Kill(entireProcessTree: true);
+            await sshd.WaitForExitAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await KillAsync();
+        _sshd?.Dispose();
+        await RunAsync("userdel", User);
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string command, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SshdCollection : ICollectionFixture<SshdFixture>
+{
+    public const string Name = "sshd";
+}

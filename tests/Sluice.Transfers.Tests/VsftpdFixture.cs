@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Sluice.Transfers.Tests;
+
+/// <summary>
+/// Runs Debian's vsftpd three times in the foreground on free loopback ports (plain ftp, explicit
+/// TLS, implicit FTPS), each with its own passive port range, a self-signed certificate and a local
+/// test user with a password, all configured in a temp dir. Stopped by pid.
+/// </summary>
+public sealed class VsftpdFixture : IAsyncLifetime
+{
+    private const string Vsftpd = "/usr/sbin/vsftpd";
+    private readonly List<Process> _servers = [];
+
+    public string Directory { get; } = TestEnvironment.TempDirectory("vsftpd");
+
+    public string User { get; } = "slf" + Guid.NewGuid().ToString("N")[..8];
+
+    public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
+
+    public string Home => Path.Combine(Directory, "home");
+
+    public int PlainPort { get; private set; }
+
+    public int ExplicitPort { get; private set; }
+
+    public int ImplicitPort { get; private set; }
+
+    public string Url(int port, string scheme = "ftp") => $"{scheme}://{User}:{Password}@127.0.0.1:{port}/";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Vsftpd))
+        {
+            throw new InvalidOperationException($"{Vsftpd} is missing: install Debian's vsftpd (apt-get install vsftpd, or run scripts/install-servers)");
+        }
+
+        await RunAsync("useradd", "-M", "-d", Home, "-s", "/bin/sh", User);
+        System.IO.Directory.CreateDirectory(Home);
+        await RunAsync("chown", $"{User}:", Home);
+        var chpasswd = Process.Start(new ProcessStartInfo("chpasswd") { RedirectStandardInput = true })!;
+        await chpasswd.StandardInput.WriteLineAsync($"{User}:{Password}");
+        chpasswd.StandardInput.Close();
+        await chpasswd.WaitForExitAsync();
+        System.IO.Directory.CreateDirectory("/var/run/vsftpd/empty");
+
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await File.WriteAllTextAsync(Path.Combine(Directory, "cert.pem"), certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(Directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
+
+        var passive = Random.Shared.Next(30000, 59000);
+        PlainPort = await StartAsync("plain", passive, string.Empty);
+        ExplicitPort = await StartAsync("explicit", passive + 100, "ssl_enable=YES\nforce_local_logins_ssl=NO\nforce_local_data_ssl=NO\n");
+        ImplicitPort = await StartAsync("implicit", passive + 200, "ssl_enable=YES\nimplicit_ssl=YES\n");
+    }
+
+    /// <summary>
+    /// Kills every session process of the plain server (the server dies under its clients), leaving
+    /// the listener to accept new connections.
+    /// </summary>
+    public void KillPlainSessions()
+    {
+        foreach (var pid in Descendants(_servers[0].Id))
+        {
+            try
+            {
+                using var session = Process.GetProcessById(pid);
+                session.Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    private static List<int> Descendants(int pid)
+    {
+        var all = new List<int>();
+        var path = $"/proc/{pid}/task/{pid}/children";
+        if (!File.Exists(path))
+        {
+            return all;
+        }
+
+        foreach (var child in File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+        {
+            all.Add(child);
+            all.AddRange(Descendants(child));
+        }
+
+        return all;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var server in _servers)
+        {
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+                await server.WaitForExitAsync();
+            }
+
+            server.Dispose();
+        }
+
+        await RunAsync("userdel", User);
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    private async Task<int> StartAsync(string name, int passiveMin, string extra)
+    {
+        var port = FreePort();
+        var config = Path.Combine(Directory, $"{name}.conf");
+        await File.WriteAllTextAsync(config, $"""
+            listen=YES
+            listen_ipv6=NO
+            listen_address=127.0.0.1
+            listen_port={port}
+            background=NO
+            seccomp_sandbox=NO
+            anonymous_enable=NO
+            local_enable=YES
+            write_enable=YES
+            local_umask=022
+            pam_service_name=vsftpd
+            secure_chroot_dir=/var/run/vsftpd/empty
+            pasv_enable=YES
+            pasv_min_port={passiveMin}
+            pasv_max_port={passiveMin + 99}
+            pasv_address=127.0.0.1
+            port_enable=YES
+            connect_from_port_20=NO
+            utf8_filesystem=YES
+            userlist_enable=NO
+            xferlog_enable=NO
+            rsa_cert_file={Path.Combine(Directory, "cert.pem")}
+            rsa_private_key_file={Path.Combine(Directory, "key.pem")}
+            require_ssl_reuse=NO
+            ssl_tlsv1=NO
+            ssl_sslv2=NO
+            ssl_sslv3=NO
+            {extra}
+            """.Replace("\n            ", "\n", StringComparison.Ordinal));
+        var process = Process.Start(new ProcessStartInfo(Vsftpd, [config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        _servers.Add(process);
+        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, port);
+                return port;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(50);
+            }
+            catch (SocketException)
+            {
+                throw new InvalidOperationException($"vsftpd ({name}) did not start: {await process.StandardError.ReadToEndAsync()}{await process.StandardOutput.ReadToEndAsync()}");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string command, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true })!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class VsftpdCollection : ICollectionFixture<VsftpdFixture>
+{
+    public const string Name = "vsftpd";
+}
