@@ -49,7 +49,8 @@ public static class ConfigMapping
         var postExchanges = new List<string>();
         if (postBroker is not null)
         {
-            var exchange = config.String("post_exchangeSuffix") is { } suffix ? $"xs_{postBroker.User}_{suffix}" : config.String("post_exchange") ?? "xpublic";
+            // The loader resolved sr3's default (xs_<post_broker user>, with post_exchangeSuffix).
+            var exchange = config.String("post_exchange") ?? "xpublic";
             var split = config.Count("post_exchangeSplit");
             postExchanges.AddRange(split > 1 ? Enumerable.Range(0, (int)split).Select(i => exchange + i.ToString("D2", CultureInfo.InvariantCulture)) : [exchange]);
         }

@@ -5,12 +5,12 @@ public static class ComponentDefaults
 {
     private static readonly string[] Common =
     [
-        "acceptUnmatched on", "attempts 3", "batch 100", "prefetch 25", "expire 5m", "housekeeping 300", "exchange xpublic",
+        "acceptUnmatched on", "attempts 3", "batch 100", "prefetch 25", "expire 5m", "housekeeping 300",
         "topicPrefix v03", "post_topicPrefix v03", "post_format v03", "instances 1", "durable on", "queueBind on", "queueDeclare on",
         "overwrite on", "timeCopy on", "permCopy on", "permDirDefault 0775", "logRotateCount 5", "logRotateInterval 1d",
         "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", "blockSize 1",
         "inlineByteMax 4096", "bufSize 1m", "timeout 300", "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
-        "sleep 0.1", "retry_ttl 5m", "post_exchange xpublic", "mirror off", "download off", "delete off", "report off",
+        "sleep 0.1", "retry_ttl 5m", "mirror off", "download off", "delete off", "report off",
         "logEvents after_accept,after_work,after_post,on_housekeeping", "recursive on", "strip 0",
     ];
 

@@ -303,6 +303,18 @@ public static class ConfigLoader
             bindings.Add(new BindingConfig(ExchangeOf(values), values.GetValueOrDefault("topicPrefix") as string ?? "v03", "#"));
         }
 
+        // sr3's defaults that depend on other options: the exchanges follow the broker users.
+        if (values.ContainsKey("broker") && !values.ContainsKey("exchange"))
+        {
+            values["exchange"] = ExchangeOf(values);
+        }
+
+        if (values.GetValueOrDefault("post_broker") is string postBroker && !values.ContainsKey("post_exchange"))
+        {
+            var postExchange = DefaultExchange(postBroker);
+            values["post_exchange"] = values.GetValueOrDefault("post_exchangeSuffix") is string suffix ? $"{postExchange}_{suffix}" : postExchange;
+        }
+
         var errors = diagnostics.Where(d => d.IsError).ToList();
         if (errors.Count > 0)
         {
@@ -337,25 +349,33 @@ public static class ConfigLoader
         };
     }
 
-    /// <summary>The exchange in force: <c>exchange</c>, or <c>xs_&lt;user&gt;_&lt;suffix&gt;</c> with <c>exchangeSuffix</c>.</summary>
-    private static string ExchangeOf(Dictionary<string, object> values)
+    /// <summary>
+    /// The exchange in force, as sr3 resolves it: <c>exchange</c> when given, else <c>xpublic</c> for an anonymous broker
+    /// user and <c>xs_&lt;user&gt;</c> otherwise; <c>exchangeSuffix</c> is appended as <c>_&lt;suffix&gt;</c>.
+    /// </summary>
+    internal static string ExchangeOf(IReadOnlyDictionary<string, object> values)
     {
-        if (values.GetValueOrDefault("exchangeSuffix") is string suffix && values.GetValueOrDefault("broker") is string broker)
+        var exchange = values.GetValueOrDefault("exchange") as string ?? DefaultExchange(values.GetValueOrDefault("broker") as string);
+        return values.GetValueOrDefault("exchangeSuffix") is string suffix ? $"{exchange}_{suffix}" : exchange;
+    }
+
+    /// <summary><c>xpublic</c> for no user or <c>anonymous</c>, else <c>xs_&lt;user&gt;</c> (sr3's default for exchange and post_exchange).</summary>
+    internal static string DefaultExchange(string? brokerUrl)
+    {
+        string? user = null;
+        if (brokerUrl is not null)
         {
-            string user;
             try
             {
-                user = Brokers.BrokerUrl.Parse(broker).User ?? "anonymous";
+                user = Brokers.BrokerUrl.Parse(brokerUrl).User;
             }
             catch (FormatException)
             {
                 user = "${BROKER_USER}";
             }
-
-            return $"xs_{user}_{suffix}";
         }
 
-        return values.GetValueOrDefault("exchange") as string ?? "xpublic";
+        return user is null or "anonymous" ? "xpublic" : $"xs_{user}";
     }
 
     private static string LegacyIdentity(string value) => value switch

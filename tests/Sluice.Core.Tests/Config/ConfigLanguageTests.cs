@@ -91,11 +91,11 @@ public class ConfigLanguageTests
     }
 
     [Fact]
-    public void Subtopics_bind_with_the_exchange_and_prefix_in_force_where_written()
+    public void Subtopics_bind_with_the_exchange_and_prefix_in_force_where_written_and_sr3s_default_exchange()
     {
         var c = Text("broker amqp://alice@h\nsubtopic a.#\nexchange xother\ntopicPrefix v02.post\nsubtopic b.*\nexchangeSuffix feed\nsubtopic c");
         Assert.Equal(
-            [new BindingConfig("xpublic", "v03", "a.#"), new BindingConfig("xother", "v02.post", "b.*"), new BindingConfig("xs_alice_feed", "v02.post", "c")],
+            [new BindingConfig("xs_alice", "v03", "a.#"), new BindingConfig("xother", "v02.post", "b.*"), new BindingConfig("xother_feed", "v02.post", "c")],
             c.Bindings);
     }
 
