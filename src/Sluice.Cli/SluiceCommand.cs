@@ -37,6 +37,11 @@ internal static class SluiceCommand
             root.Subcommands.Add(command);
         }
 
+        foreach (var command in Commands.BrokerCommands.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment))
+        {
+            root.Subcommands.Add(command);
+        }
+
         foreach (var command in Commands.DaemonCommands.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment))
         {
             root.Subcommands.Add(command);
