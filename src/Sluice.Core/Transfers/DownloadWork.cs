@@ -131,6 +131,15 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     private async Task<WorkOutcome> FileAsync(FlowMessage item, string target, CancellationToken cancellationToken)
     {
         var message = item.Message;
+        if (message.Blocks is { } blocks && (blocks.EffectiveCount ?? 1) > 1)
+        {
+            // One block of a partitioned file: reassembly is not done yet. Refuse it plainly rather than fetch
+            // the whole file and fail its block checksum again and again.
+            item.Code = ReportCodes.Refused;
+            item.Reason = $"block {blocks.Number} of {blocks.EffectiveCount}: partitioned downloads are not supported yet (post the file whole, blockSize 1)";
+            return WorkOutcome.Reject;
+        }
+
         var root = item.Placement?.Directory ?? options.Directory;
         if (!options.Overwrite && await IsUpToDateAsync(message, target, cancellationToken).ConfigureAwait(false))
         {
