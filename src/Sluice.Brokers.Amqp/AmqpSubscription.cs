@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -20,7 +19,7 @@ internal sealed partial class AmqpSubscription : ISubscription
     private readonly SubscriptionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<ReceivedMessage> _incoming = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DeliveryBuffer _incoming = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly SortedSet<ulong> _outstanding = [];
@@ -92,10 +91,7 @@ internal sealed partial class AmqpSubscription : ISubscription
             }
 
             // Messages read from the lost connection but not yet handed out will come again: drop them.
-            while (_incoming.Reader.TryPeek(out var stale) && ((AckToken)stale.AckToken).Generation != generation)
-            {
-                _incoming.Reader.TryRead(out _);
-            }
+            _incoming.DropStale(m => ((AckToken)m.AckToken).Generation == generation);
 
             channel.ChannelShutdownAsync += (_, args) =>
             {
@@ -167,40 +163,9 @@ internal sealed partial class AmqpSubscription : ISubscription
         }
     }
 
-    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var reader = _incoming.Reader;
-        if (!reader.TryPeek(out _))
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(wait);
-            try
-            {
-                await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return [];
-            }
-        }
-
-        var batch = new List<ReceivedMessage>(Math.Min(max, 256));
-        int generation;
-        lock (_lock)
-        {
-            generation = _generation;
-        }
-
-        while (batch.Count < max && reader.TryRead(out var message))
-        {
-            if (((AckToken)message.AckToken).Generation == generation)
-            {
-                batch.Add(message);
-            }
-        }
-
-        return batch;
-    }
+    // The generation is read when each message is taken, not before waiting: a reconnect may happen meanwhile.
+    public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken) =>
+        _incoming.TakeAsync(max, wait, m => ((AckToken)m.AckToken).Generation == Volatile.Read(ref _generation), cancellationToken);
 
     public async ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken)
     {
@@ -299,7 +264,7 @@ internal sealed partial class AmqpSubscription : ISubscription
         }
 
         var wire = new WireMessage(routingKey.Split('.'), headers, properties.ContentType ?? string.Empty, body.ToArray());
-        _incoming.Writer.TryWrite(new ReceivedMessage(exchange, wire, new AckToken(generation, tag), redelivered));
+        _incoming.Add(new ReceivedMessage(exchange, wire, new AckToken(generation, tag), redelivered));
     }
 
     private static string HeaderText(object? value) => value switch

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -19,7 +18,7 @@ internal sealed partial class MqttSubscription : ISubscription
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IMqttClient _client;
-    private readonly Channel<ReceivedMessage> _incoming = Channel.CreateUnbounded<ReceivedMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DeliveryBuffer _incoming = new();
     private readonly CancellationTokenSource _stop = new();
     private int _generation;
     private Task _supervisor = Task.CompletedTask;
@@ -54,10 +53,9 @@ internal sealed partial class MqttSubscription : ISubscription
     {
         Volatile.Write(ref _lost, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         Interlocked.Increment(ref _generation);
-        while (_incoming.Reader.TryRead(out _))
-        {
-            // From the lost connection: the broker delivers them again.
-        }
+        // From the lost connection: the broker delivers them again.
+        var generation = Volatile.Read(ref _generation);
+        _incoming.DropStale(m => ((AckToken)m.AckToken).Generation == generation);
 
         var options = _broker.ClientOptions(ClientId, cleanStart: false, _options.Expire, _options.Prefetch);
         try
@@ -137,39 +135,13 @@ internal sealed partial class MqttSubscription : ISubscription
         var (exchange, topic) = MqttTopics.FromMqtt(message.Topic);
         var headers = message.UserProperties?.Select(p => new KeyValuePair<string, string>(p.Name, MQTTnet.Packets.MqttUserPropertyExtensions.ReadValueAsString(p))).ToList() ?? [];
         var wire = new WireMessage(topic, headers, message.ContentType ?? string.Empty, System.Buffers.BuffersExtensions.ToArray(message.Payload));
-        _incoming.Writer.TryWrite(new ReceivedMessage(exchange, wire, new AckToken(Volatile.Read(ref _generation), e), message.Dup));
+        _incoming.Add(new ReceivedMessage(exchange, wire, new AckToken(Volatile.Read(ref _generation), e), message.Dup));
         return Task.CompletedTask;
     }
 
-    public async ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var reader = _incoming.Reader;
-        if (!reader.TryPeek(out _))
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(wait);
-            try
-            {
-                await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return [];
-            }
-        }
-
-        var batch = new List<ReceivedMessage>(Math.Min(max, 256));
-        var generation = Volatile.Read(ref _generation);
-        while (batch.Count < max && reader.TryRead(out var message))
-        {
-            if (((AckToken)message.AckToken).Generation == generation)
-            {
-                batch.Add(message);
-            }
-        }
-
-        return batch;
-    }
+    // The generation is read when each message is taken, not before waiting: a reconnect may happen meanwhile.
+    public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken) =>
+        _incoming.TakeAsync(max, wait, m => ((AckToken)m.AckToken).Generation == Volatile.Read(ref _generation), cancellationToken);
 
     public async ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken)
     {
