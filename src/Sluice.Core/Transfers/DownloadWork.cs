@@ -113,7 +113,8 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         if (op.Link is { } link)
         {
-            PathSafety.CheckLinkTarget(item.Placement?.Directory ?? options.Directory, target, link);
+            var linkRoot = item.Placement?.Directory ?? options.Directory;
+            PathSafety.CheckLinkTarget(linkRoot, Path.GetRelativePath(linkRoot, target), link);
             if (File.Exists(target) || new FileInfo(target).LinkTarget is not null)
             {
                 File.Delete(target);
