@@ -132,4 +132,70 @@ public class CliFlowTests(MosquittoServer mosquitto)
             Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
         }
     }
+
+    [Fact]
+    public void After_kill_9_of_the_daemon_a_start_resumes_and_every_file_arrives_with_no_partial_file()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.File("config");
+        var state = dir.File("state");
+        var source = dir.File("source/burst");
+        var destination = dir.File("destination");
+        Directory.CreateDirectory(Path.Combine(config, "subscribe"));
+        Directory.CreateDirectory(source);
+        const int count = 400;
+        var random = new Random(9);
+        for (var i = 0; i < count; i++)
+        {
+            var bytes = new byte[random.Next(1, 200_000)];
+            random.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(source, $"f{i:D3}.bin"), bytes);
+        }
+
+        var exchange = "xkill" + Guid.NewGuid().ToString("N")[..6];
+        File.WriteAllText(Path.Combine(config, "subscribe", "k.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {destination}\nmirror on\nprefetch 20\nbatch 10\n");
+        try
+        {
+            Assert.Equal(0, Process(config, state, "start").Code);
+            var post = Process(config, state, "post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", "file://" + dir.File("source") + "/", "--post_baseDir", dir.File("source"), source);
+            Assert.True(post.Code == 0, post.Err);
+
+            // Kill the daemon in the middle of the stream, the way a crash would.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            var target = Path.Combine(destination, "burst");
+            while (DateTime.UtcNow < deadline && (!Directory.Exists(target) || Directory.GetFiles(target).Length < 20))
+            {
+                Thread.Sleep(20);
+            }
+
+            var pid = int.Parse(File.ReadAllText(Path.Combine(state, "sluice.pid")), System.Globalization.CultureInfo.InvariantCulture);
+            using (var daemon = System.Diagnostics.Process.GetProcessById(pid))
+            {
+                daemon.Kill();
+                daemon.WaitForExit(10_000);
+            }
+
+            var arrivedBeforeRestart = Directory.GetFiles(target).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal));
+            Assert.True(arrivedBeforeRestart < count, "the kill came too late to prove anything");
+            Assert.Equal(0, Process(config, state, "start").Code);
+            deadline = DateTime.UtcNow.AddSeconds(90);
+            while (DateTime.UtcNow < deadline && Directory.GetFiles(target).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)) < count)
+            {
+                Thread.Sleep(100);
+            }
+
+            foreach (var file in Directory.GetFiles(source))
+            {
+                var copy = Path.Combine(target, Path.GetFileName(file));
+                Assert.True(File.Exists(copy), $"{copy} never arrived");
+                Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(copy));
+            }
+
+            Assert.Empty(Directory.GetFiles(target, "*.tmp"));
+        }
+        finally
+        {
+            Process(config, state, "stop");
+        }
+    }
 }
