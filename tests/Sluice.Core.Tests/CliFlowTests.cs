@@ -153,7 +153,7 @@ public class CliFlowTests(MosquittoServer mosquitto)
         }
 
         var exchange = "xkill" + Guid.NewGuid().ToString("N")[..6];
-        File.WriteAllText(Path.Combine(config, "subscribe", "k.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {destination}\nmirror on\nprefetch 20\nbatch 10\n");
+        File.WriteAllText(Path.Combine(config, "subscribe", "k.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {destination}\nmirror on\nprefetch 20\nbatch 10\nmessageRateMax 100\n");
         try
         {
             Assert.Equal(0, Process(config, state, "start").Code);
