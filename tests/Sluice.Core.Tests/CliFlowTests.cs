@@ -198,4 +198,44 @@ public class CliFlowTests(MosquittoServer mosquitto)
             Process(config, state, "stop");
         }
     }
+
+    [Fact]
+    public async Task Pump_serves_a_data_tree_and_an_mqtt_broker_with_its_users_permissions()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("data/obs"));
+        File.WriteAllText(dir.File("data/obs/a.txt"), "observation\n");
+        var mqttPort = Ports.Free();
+        var httpPort = Ports.Free();
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Sluice, "pump", "--mqtt", $"127.0.0.1:{mqttPort}", "--http", $"127.0.0.1:{httpPort}", "--data", dir.File("data"), "--user", "feeder:fpw:feeder", "--user", "alice:apw:source" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["SLUICE_STATE_DIR"] = dir.File("state");
+        using var pump = System.Diagnostics.Process.Start(info)!;
+        pump.OutputDataReceived += (_, _) => { };
+        pump.ErrorDataReceived += (_, _) => { };
+        pump.BeginOutputReadLine();
+        pump.BeginErrorReadLine();
+        try
+        {
+            Assert.True(await Ports.WaitOpenAsync(httpPort, Patience.ServerStart) && await Ports.WaitOpenAsync(mqttPort, Patience.ServerStart), "the pump did not listen");
+            using var http = new HttpClient();
+            Assert.Equal("observation\n", await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/obs/a.txt")));
+
+            global::Sluice.Daemon.Adapters.RegisterAll();
+            await using var alice = global::Sluice.Core.Brokers.BrokerRegistry.Create(global::Sluice.Core.Brokers.BrokerUrl.Parse($"mqtt://alice:apw@127.0.0.1:{mqttPort}"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await using var publisher = await alice.CreatePublisherAsync(CancellationToken.None);
+            var wire = global::Sluice.Core.Formats.V03Format.Instance.Encode(new global::Sluice.Core.Messages.NotificationMessage("20261124T112200.0", $"http://127.0.0.1:{httpPort}/", "obs/a.txt"), ["v03"]);
+            await publisher.PublishAsync([new global::Sluice.Core.Brokers.OutgoingMessage("xs_alice", wire)], CancellationToken.None);
+            await Assert.ThrowsAsync<global::Sluice.Core.Brokers.BrokerException>(async () => await publisher.PublishAsync([new global::Sluice.Core.Brokers.OutgoingMessage("xpublic", wire)], CancellationToken.None));
+        }
+        finally
+        {
+            pump.Kill();
+            await pump.WaitForExitAsync();
+        }
+    }
 }
