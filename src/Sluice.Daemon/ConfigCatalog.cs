@@ -65,8 +65,12 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             {
                 // Validate now, so a broken configuration shows at once instead of at every restart.
                 _ = ConfigMapping.ToSettings(config, paths, credentials, 1, time);
-                return new FlowDefinition(full, instances, (instance, ct) => FlowFactory.CreateAsync(
-                    ConfigMapping.ToSettings(config, paths, credentials, instance, time), InstanceLogger(component, name, instance, config), time, ct))
+                return new FlowDefinition(full, instances, (instance, ct) =>
+                {
+                    var (log, closer) = InstanceLogger(component, name, instance, config);
+                    var settings = ConfigMapping.ToSettings(config, paths, credentials, instance, time);
+                    return FlowFactory.CreateAsync(settings with { Callbacks = [.. settings.Callbacks, closer] }, log, time, ct);
+                })
                 { Fingerprint = config.Fingerprint };
             }
 
@@ -83,11 +87,12 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         }
     }
 
-    private ILogger InstanceLogger(string component, string name, int instance, FlowConfig config)
+    /// <summary>The instance's log (its own file, rotated), and a callback that closes the file when the flow stops.</summary>
+    private (ILogger Log, IFlowCallback Closer) InstanceLogger(string component, string name, int instance, FlowConfig config)
     {
         if (!logToFiles)
         {
-            return logger;
+            return (logger, new Closer());
         }
 
         var provider = new LogFileProvider(new LogFileOptions
@@ -104,7 +109,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             RotateCount = (int)config.Count("logRotateCount", 5),
             RotateInterval = config.Duration("logRotateInterval", TimeSpan.FromDays(1)),
         }, time);
-        return provider.CreateLogger(component);
+        return (provider.CreateLogger(component), new Closer(new DisposableAdapter(provider)));
     }
 
     private async Task<Flow> CreateWatchAsync(FlowConfig config, CredentialStore credentials, int instance, CancellationToken cancellationToken)
@@ -123,7 +128,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             FromCluster = config.String("cluster") ?? postUrl.Host,
             ToClusters = config.String("to_clusters"),
         };
-        var log = InstanceLogger(config.Component, config.Name, instance, config);
+        var (log, logCloser) = InstanceLogger(config.Component, config.Name, instance, config);
         var watch = new Sluice.Core.Components.WatchInput(new WatchOptions
         {
             Paths = config.List("path"),
@@ -146,7 +151,16 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             Batch = (int)config.Count("batch", 100),
             NoDupeTtl = config.Duration("nodupe_ttl"),
         };
-        return new Flow(options, watch, null, output, log, time, callbacks: [new Closer(watch, output, broker)]);
+        return new Flow(options, watch, null, output, log, time, callbacks: [new Closer(watch, output, broker), logCloser]);
+    }
+
+    private sealed class DisposableAdapter(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class Closer(params IAsyncDisposable[] resources) : IFlowCallback

@@ -94,7 +94,7 @@ public class CliFlowTests(MosquittoServer mosquitto)
         finally
         {
             var stop = Process(config, state, "stop");
-            Assert.Contains("stopped", stop.Out + stop.Err + "stopped");
+            Assert.True(stop.Code == 0 && stop.Out.Contains("daemon stopped", StringComparison.Ordinal), stop.Out + stop.Err);
         }
 
         Assert.False(File.Exists(Path.Combine(state, "sluice.pid")));

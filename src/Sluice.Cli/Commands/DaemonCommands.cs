@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Sluice.Core.Config;
 using Sluice.Core.Logging;
 using Sluice.Daemon;
@@ -314,7 +313,4 @@ internal static class DaemonCommands
         "partial" => "[yellow]partial[/]",
         _ => Markup.Escape(state),
     };
-
-    /// <summary>Logging for in-process use (tests).</summary>
-    internal static ILogger NullLogger => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 }

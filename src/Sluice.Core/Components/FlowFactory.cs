@@ -39,7 +39,15 @@ public static class FlowFactory
                 resources.Add(disposableWork);
             }
 
-            return new OwningFlow(settings.Flow, input, work, output, logger, time, settings.Filter, settings.Callbacks, resources).Flow;
+            // The flow releases its input, output, work and broker connections when it stops.
+            var owned = new List<IAsyncDisposable> { input };
+            if (output is not null)
+            {
+                owned.Add(output);
+            }
+
+            owned.AddRange(resources);
+            return new Flow(settings.Flow, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, new Releaser(owned)]);
         }
         catch
         {
@@ -50,24 +58,6 @@ public static class FlowFactory
 
             throw;
         }
-    }
-
-    /// <summary>A flow that releases its input, output, work and broker connections with it.</summary>
-    private sealed class OwningFlow
-    {
-        public OwningFlow(FlowOptions options, IFlowInput input, IFlowWork? work, IFlowOutput? output, ILogger logger, TimeProvider? time, Func<FlowMessage, FilterDecision>? filter, IReadOnlyList<IFlowCallback> callbacks, List<IAsyncDisposable> resources)
-        {
-            var owned = new List<IAsyncDisposable> { input };
-            if (output is not null)
-            {
-                owned.Add(output);
-            }
-
-            owned.AddRange(resources);
-            Flow = new Flow(options, input, work, output, logger, time, filter, [.. callbacks, new Releaser(owned)]);
-        }
-
-        public Flow Flow { get; }
     }
 
     /// <summary>Releases the flow's resources when it stops.</summary>

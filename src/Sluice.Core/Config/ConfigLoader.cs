@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Sluice.Core.Config;
 
@@ -418,19 +417,5 @@ public static class ConfigLoader
         }
 
         return items.Length == 1 && items[0] == "all" ? ["all"] : items;
-    }
-
-    /// <summary>For tests: whether a pattern compiles the way a mask will.</summary>
-    internal static bool IsValidPattern(string pattern)
-    {
-        try
-        {
-            _ = new Regex(pattern);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }
