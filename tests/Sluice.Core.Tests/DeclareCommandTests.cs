@@ -1,3 +1,5 @@
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using Sluice.Cli;
 using Sluice.Tests.Servers;
 
@@ -37,6 +39,143 @@ public class DeclareCommandTests(RabbitMqServer rabbit)
         {
             Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
             Environment.SetEnvironmentVariable("SLUICE_STATE_DIR", null);
+        }
+    }
+
+    [Fact]
+    public async Task Declare_users_creates_the_admin_conf_roles_with_sr3_permissions_and_cleanup_users_removes_them()
+    {
+        await rabbit.EnableManagementAsync();
+        using var dir = new TempDirectory();
+        var id = Guid.NewGuid().ToString("N")[..6];
+        string alice = "alice" + id, carol = "carol" + id, bob = "bob" + id, feeder = "feed" + id, xpublic = $"x{id}public";
+        var broker = $"127.0.0.1:{rabbit.Port}";
+        Directory.CreateDirectory(dir.File("config"));
+        File.WriteAllText(dir.File("config/admin.conf"),
+            $"admin amqp://guest@{broker}/\nfeeder amqp://{feeder}@{broker}/\ndeclare source {alice}\ndeclare source {carol}\ndeclare subscriber {bob}\ndeclare exchange {xpublic}\n");
+        File.WriteAllText(dir.File("config/credentials.conf"),
+            $"amqp://guest:guest@{broker}/\namqp://{alice}:apw@{broker}/\namqp://{carol}:cpw@{broker}/\namqp://{bob}:bpw@{broker}/\namqp://{feeder}:fpw@{broker}/\n");
+        File.SetUnixFileMode(dir.File("config/credentials.conf"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", dir.File("config"));
+        Environment.SetEnvironmentVariable("SLUICE_STATE_DIR", dir.File("state"));
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var management = $"http://127.0.0.1:{rabbit.ManagementPort}/";
+            Assert.True(SluiceCommand.Run(["declare", "--users", "--management", management], output, error, () => Stream.Null) == 0, output + error.ToString());
+            Assert.Contains($"user {alice} (source) declared", output.ToString());
+            Assert.Contains($"user {bob} (subscriber) declared", output.ToString());
+            Assert.Contains($"user {feeder} (feeder) declared", output.ToString());
+            Assert.DoesNotContain("apw", output.ToString() + error);
+
+            var permissions = await rabbit.RunCtlAsync("list_permissions");
+            Assert.Contains($"{alice}\t^q_{alice}.*|^xs_{alice}.*\t^q_{alice}.*|^xs_{alice}.*\t^q_{alice}.*|^x[lrs]_{alice}.*|^x.*public$", permissions);
+            Assert.Contains($"{bob}\t^q_{bob}.*\t^q_{bob}.*|^xs_{bob}$\t^q_{bob}.*|^x[lrs]_{bob}.*|^x.*public$", permissions);
+            Assert.Contains($"{feeder}\t.*\t.*\t.*", permissions);
+            Assert.Contains(xpublic, await rabbit.RunCtlAsync("list_exchanges", "name"));
+
+            // The admin makes carol's exchange, so that a refusal below is about permission and not a missing exchange.
+            await using (var guest = await ConnectAsync("guest", "guest"))
+            await using (var channel = await guest.CreateChannelAsync())
+            {
+                await channel.ExchangeDeclareAsync($"xs_{carol}", ExchangeType.Topic, durable: true);
+            }
+
+            // A source logs in, makes and writes its own xs_ exchange, binds its own queue to a public exchange.
+            await using (var source = await ConnectAsync(alice, "apw"))
+            {
+                await using (var channel = await source.CreateChannelAsync())
+                {
+                    await channel.ExchangeDeclareAsync($"xs_{alice}", ExchangeType.Topic, durable: true);
+                    await channel.QueueDeclareAsync($"q_{alice}.subscribe.t.{id}", durable: true, exclusive: false, autoDelete: true);
+                    await channel.QueueBindAsync($"q_{alice}.subscribe.t.{id}", xpublic, "v03.#");
+                }
+
+                Assert.Equal(200, await PublishAsync(source, $"xs_{alice}"));
+                Assert.Equal(403, await PublishAsync(source, $"xs_{carol}"));
+                Assert.Equal(403, await PublishAsync(source, xpublic));
+            }
+
+            // A subscriber reads public exchanges into its own queues, and writes no one else's exchange.
+            await using (var subscriber = await ConnectAsync(bob, "bpw"))
+            {
+                await using (var channel = await subscriber.CreateChannelAsync())
+                {
+                    await channel.QueueDeclareAsync($"q_{bob}.subscribe.t.{id}", durable: true, exclusive: false, autoDelete: true);
+                    await channel.QueueBindAsync($"q_{bob}.subscribe.t.{id}", xpublic, "v03.#");
+                }
+
+                Assert.Equal(403, await PublishAsync(subscriber, $"xs_{carol}"));
+                Assert.Equal(403, await PublishAsync(subscriber, $"xs_{alice}"));
+                Assert.Equal(403, await DeclareExchangeAsync(subscriber, $"xs_{bob}_extra"));
+            }
+
+            await Assert.ThrowsAnyAsync<BrokerUnreachableException>(() => ConnectAsync(alice, "wrong"));
+
+            Assert.Equal(0, SluiceCommand.Run(["cleanup", "--users", "--management", management], output, error, () => Stream.Null));
+            var users = await rabbit.RunCtlAsync("list_users");
+            Assert.DoesNotContain(alice, users);
+            Assert.DoesNotContain(bob, users);
+            Assert.Contains("guest", users);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
+            Environment.SetEnvironmentVariable("SLUICE_STATE_DIR", null);
+        }
+    }
+
+    [Fact]
+    public void Declare_users_names_a_user_without_a_password_and_needs_an_admin()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("config"));
+        File.WriteAllText(dir.File("config/admin.conf"), "declare source alice\n");
+        Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", dir.File("config"));
+        Environment.SetEnvironmentVariable("SLUICE_STATE_DIR", dir.File("state"));
+        try
+        {
+            var error = new StringWriter();
+            Assert.Equal(1, SluiceCommand.Run(["declare", "--users"], new StringWriter(), error, () => Stream.Null));
+            Assert.Contains("admin.conf:0: error: --users needs the admin's broker", error.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
+            Environment.SetEnvironmentVariable("SLUICE_STATE_DIR", null);
+        }
+    }
+
+    private Task<IConnection> ConnectAsync(string user, string password) =>
+        new ConnectionFactory { HostName = "127.0.0.1", Port = rabbit.Port, UserName = user, Password = password, AutomaticRecoveryEnabled = false }.CreateConnectionAsync();
+
+    /// <summary>Publishes one message with confirms: 200 when the broker took it, else the reply code that closed the channel.</summary>
+    private static async Task<int> PublishAsync(IConnection connection, string exchange)
+    {
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        try
+        {
+            await channel.BasicPublishAsync(exchange, "v03.t", mandatory: false, new BasicProperties(), "{}"u8.ToArray());
+            return 200;
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or PublishException)
+        {
+            return channel.CloseReason?.ReplyCode ?? -1;
+        }
+    }
+
+    private static async Task<int> DeclareExchangeAsync(IConnection connection, string exchange)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: true);
+            return 200;
+        }
+        catch (OperationInterruptedException ex)
+        {
+            return ex.ShutdownReason?.ReplyCode ?? -1;
         }
     }
 }

@@ -16,14 +16,123 @@ internal static class BrokerCommands
     public static IEnumerable<Command> Create(CliContext context, Func<SluicePaths> paths)
     {
         var declareFlows = new Argument<string[]>("flow") { Arity = ArgumentArity.ZeroOrMore, Description = "component/config (default: every enabled one)" };
-        var declare = new Command("declare", "Declare the exchanges, queues and bindings the configurations use (AMQP).") { declareFlows };
-        declare.SetAction(async (r, ct) => await ForEachAsync(context, paths(), r.GetValue(declareFlows)!, DeclareAsync, ct).ConfigureAwait(false));
+        var declareUsers = new Option<bool>("--users") { Description = "First create the broker users of admin.conf's roles, with sr3's permissions (RabbitMQ)." };
+        var declareManagement = new Option<string?>("--management") { Description = "RabbitMQ's management API (default http://ADMINHOST:15672/, https://ADMINHOST:15671/ for amqps)." };
+        var declare = new Command("declare", "Declare the exchanges, queues and bindings the configurations use (AMQP).") { declareFlows, declareUsers, declareManagement };
+        declare.SetAction(async (r, ct) =>
+        {
+            if (r.GetValue(declareUsers) && await UsersAsync(context, paths(), r.GetValue(declareManagement), delete: false, ct).ConfigureAwait(false) != 0)
+            {
+                return 1;
+            }
+
+            return await ForEachAsync(context, paths(), r.GetValue(declareFlows)!, DeclareAsync, ct).ConfigureAwait(false);
+        });
         yield return declare;
 
         var cleanupFlows = new Argument<string[]>("flow") { Arity = ArgumentArity.ZeroOrMore, Description = "component/config (default: every enabled one)" };
-        var cleanup = new Command("cleanup", "Delete the queues of the configurations (and forget their names).") { cleanupFlows };
-        cleanup.SetAction(async (r, ct) => await ForEachAsync(context, paths(), r.GetValue(cleanupFlows)!, CleanupAsync, ct).ConfigureAwait(false));
+        var cleanupUsers = new Option<bool>("--users") { Description = "Also delete the broker users admin.conf declares (not the admin)." };
+        var cleanupManagement = new Option<string?>("--management") { Description = "RabbitMQ's management API (as for declare)." };
+        var cleanup = new Command("cleanup", "Delete the queues of the configurations (and forget their names).") { cleanupFlows, cleanupUsers, cleanupManagement };
+        cleanup.SetAction(async (r, ct) =>
+        {
+            var code = await ForEachAsync(context, paths(), r.GetValue(cleanupFlows)!, CleanupAsync, ct).ConfigureAwait(false);
+            if (r.GetValue(cleanupUsers) && await UsersAsync(context, paths(), r.GetValue(cleanupManagement), delete: true, ct).ConfigureAwait(false) != 0)
+            {
+                return 1;
+            }
+
+            return code;
+        });
         yield return cleanup;
+    }
+
+    /// <summary>
+    /// <c>--users</c>: the users of admin.conf's roles (passwords from credentials.conf, on the admin's broker) created,
+    /// or deleted, through RabbitMQ's management API as the admin; then admin.conf's <c>declare exchange</c> lines.
+    /// </summary>
+    private static async Task<int> UsersAsync(CliContext context, SluicePaths paths, string? management, bool delete, CancellationToken ct)
+    {
+        Sluice.Daemon.Adapters.RegisterAll();
+        PumpRoles roles;
+        CredentialStore credentials;
+        BrokerUrl admin;
+        Uri? api = null;
+        try
+        {
+            roles = PumpRoles.Load(paths);
+            credentials = CredentialStore.Load(paths.CredentialsFile);
+            if (roles.Admin is null)
+            {
+                throw new ConfigException([new ConfigDiagnostic(paths.AdminFile, 0, true, "--users needs the admin's broker: admin amqp://USER@HOST/ (its password in credentials.conf)")]);
+            }
+
+            admin = BrokerUrl.Parse(credentials.Complete(roles.Admin));
+            if (admin.Scheme is not ("amqp" or "amqps"))
+            {
+                throw new ConfigException([new ConfigDiagnostic(paths.AdminFile, 0, true, $"admin {admin}: users are declared on RabbitMQ (amqp or amqps); the embedded broker takes them from a pump configuration")]);
+            }
+
+            if (management is not null && (!Uri.TryCreate(management, UriKind.Absolute, out api) || api.Scheme is not ("http" or "https")))
+            {
+                throw new ConfigException([new ConfigDiagnostic("--management", 0, true, $"{management} is not an http(s) URL")]);
+            }
+        }
+        catch (Exception ex) when (ex is ConfigException or FormatException)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        var users = roles.WithPasswords(admin, credentials, out var missing);
+        var failed = 0;
+        if (!delete)
+        {
+            foreach (var url in missing)
+            {
+                await context.Error.WriteLineAsync($"{paths.CredentialsFile}: no password for {url}; that user is not declared").ConfigureAwait(false);
+                failed++;
+            }
+        }
+
+        using var managementApi = new Sluice.Brokers.Amqp.RabbitMqManagement(admin, api);
+        try
+        {
+            foreach (var (name, role, password) in users)
+            {
+                if (delete)
+                {
+                    if (name != admin.User && await managementApi.DeleteUserAsync(name, ct).ConfigureAwait(false))
+                    {
+                        await context.Out.WriteLineAsync($"user {name} deleted from {admin}").ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                var permissions = Sluice.Brokers.Amqp.AmqpPermissions.For(role, name);
+                await managementApi.PutUserAsync(name, password, permissions.Tags, ct).ConfigureAwait(false);
+                await managementApi.PutPermissionsAsync(name, permissions, ct).ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"user {name} ({role}) declared on {admin}: configure {permissions.Configure} write {permissions.Write} read {permissions.Read}").ConfigureAwait(false);
+            }
+
+            if (!delete && roles.Exchanges.Count > 0)
+            {
+                await using var broker = BrokerRegistry.Create(admin, NullLogger.Instance);
+                foreach (var exchange in roles.Exchanges)
+                {
+                    await broker.DeclareExchangeAsync(exchange, durable: true, ct).ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"exchange {exchange} declared on {admin}").ConfigureAwait(false);
+                }
+            }
+        }
+        catch (SluiceException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        return failed == 0 ? 0 : 1;
     }
 
     private delegate Task StepAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, CancellationToken cancellationToken);

@@ -11,15 +11,21 @@ public sealed class RabbitMqServer : IAsyncLifetime
 {
     private const string ServerScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
     private const string Ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+    private const string Plugins = "/usr/lib/rabbitmq/bin/rabbitmq-plugins";
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "sluice-rabbitmq-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly SemaphoreSlim _managementLock = new(1, 1);
     private Process? _process;
+    private bool _managementEnabled;
 
     public int Port { get; } = Ports.Free();
 
     private int DistributionPort { get; } = Ports.Free();
 
     private int EpmdPort { get; } = Ports.Free();
+
+    /// <summary>The management API's port, once <see cref="EnableManagementAsync"/> has turned the plugin on.</summary>
+    public int ManagementPort { get; } = Ports.Free();
 
     private string NodeName => $"sluice{Port}@localhost";
 
@@ -36,6 +42,9 @@ public sealed class RabbitMqServer : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(_directory, "log"));
         await File.WriteAllTextAsync(Path.Combine(_directory, "rabbitmq.conf"), $"listeners.tcp.default = 127.0.0.1:{Port}\nloopback_users = none\nheartbeat = 10\n");
         await File.WriteAllTextAsync(Path.Combine(_directory, "enabled_plugins"), "[].\n");
+
+        // The management plugin is off (it slows every start); when a test turns it on, it listens here.
+        await File.WriteAllTextAsync(Path.Combine(_directory, "advanced.config"), $"[{{rabbitmq_management, [{{tcp_config, [{{ip, \"127.0.0.1\"}}, {{port, {ManagementPort}}}]}}]}}].\n");
         await StartAsync();
     }
 
@@ -57,6 +66,29 @@ public sealed class RabbitMqServer : IAsyncLifetime
 
         // The port opens a moment before the broker accepts logins.
         await RunCtlAsync("await_startup");
+    }
+
+    /// <summary>Turns on the management plugin (HTTP API on <see cref="ManagementPort"/>), for this run and later restarts.</summary>
+    public async Task EnableManagementAsync()
+    {
+        await _managementLock.WaitAsync();
+        try
+        {
+            if (!_managementEnabled)
+            {
+                await RunAsync(Plugins, "enable", "rabbitmq_management");
+                _managementEnabled = true;
+            }
+
+            if (!await Ports.WaitOpenAsync(ManagementPort, Patience.ServerStart, () => _process is { HasExited: false }))
+            {
+                throw new InvalidOperationException($"RabbitMQ's management API did not open port {ManagementPort}");
+            }
+        }
+        finally
+        {
+            _managementLock.Release();
+        }
     }
 
     /// <summary>Stops the broker the way a crash or an operator would (the node goes away), keeping its data.</summary>
@@ -84,9 +116,11 @@ public sealed class RabbitMqServer : IAsyncLifetime
     }
 
     /// <summary>Runs rabbitmqctl against this node (same HOME for the Erlang cookie); returns its output.</summary>
-    public async Task<string> RunCtlAsync(params string[] args)
+    public Task<string> RunCtlAsync(params string[] args) => RunAsync(Ctl, args);
+
+    private async Task<string> RunAsync(string program, params string[] args)
     {
-        var info = Info(Ctl);
+        var info = Info(program);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         foreach (var arg in args)
@@ -100,7 +134,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)}: {error}{output}");
+            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', args)}: {error}{output}");
         }
 
         return output;
@@ -118,6 +152,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
         }
 
         KillEpmd();
+        _managementLock.Dispose();
         try
         {
             Directory.Delete(_directory, true);
@@ -139,6 +174,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
         info.Environment["RABBITMQ_MNESIA_BASE"] = Path.Combine(_directory, "mnesia");
         info.Environment["RABBITMQ_LOG_BASE"] = Path.Combine(_directory, "log");
         info.Environment["RABBITMQ_CONFIG_FILE"] = Path.Combine(_directory, "rabbitmq.conf");
+        info.Environment["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(_directory, "advanced.config");
         info.Environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_directory, "enabled_plugins");
         info.Environment["RABBITMQ_PID_FILE"] = Path.Combine(_directory, "rabbitmq.pid");
         return info;
