@@ -6,6 +6,7 @@ using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Logging;
+using Sluice.Daemon.Pump;
 using Sluice.Daemon.Supervision;
 
 namespace Sluice.Daemon;
@@ -13,7 +14,8 @@ namespace Sluice.Daemon;
 /// <summary>
 /// The flows of the enabled configurations under the configuration directory. A configuration with errors becomes a
 /// flow that shows as failed with its <c>file:line</c> errors; the others run. Each instance logs to
-/// <c>log/&lt;component&gt;_&lt;config&gt;_NN.log</c> under the state directory.
+/// <c>log/&lt;component&gt;_&lt;config&gt;_NN.log</c> under the state directory. A <c>pump/*.conf</c> becomes a service (its
+/// broker and data server) started before the flows; when nothing names a broker, the <see cref="DefaultPump"/> is one.
 /// </summary>
 public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvider? time = null, bool logToFiles = true) : IFlowCatalog
 {
@@ -30,28 +32,80 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             return [.. paths.List().Where(c => c.Enabled).Select(c => new FlowDefinition($"{c.Component}/{c.Name}", 1, null) { Error = ex.Message })];
         }
 
+        var enabled = paths.List().Where(c => c.Enabled).ToList();
         var definitions = new List<FlowDefinition>();
-        foreach (var (component, name, enabled) in paths.List())
+        string? defaultBroker = null;
+        if (enabled.All(c => c.Component != "pump") && !NamesABroker(enabled))
         {
-            if (!enabled)
+            try
             {
-                continue;
+                var endpoint = DefaultPump.Endpoint();
+                var password = DefaultPump.Password(paths);
+                defaultBroker = DefaultPump.Url(endpoint, password);
+                definitions.Add(PumpDefinition(DefaultPump.Name, DefaultPump.Options(paths, endpoint, password), fingerprint: defaultBroker, config: null));
             }
+            catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException)
+            {
+                definitions.Add(new FlowDefinition($"pump/{DefaultPump.Name}", 1, null) { Error = ex.Message });
+            }
+        }
 
-            definitions.Add(Define(component, name, credentials));
+        foreach (var (component, name, _) in enabled)
+        {
+            definitions.Add(Define(component, name, credentials, defaultBroker));
         }
 
         return definitions;
     }
 
-    /// <summary>One configuration as a flow definition (or as a failed one, with its errors).</summary>
-    public FlowDefinition Define(string component, string name, CredentialStore credentials)
+    /// <summary>True when a configuration (or default.conf) names a broker: then the daemon runs no default pump.</summary>
+    private bool NamesABroker(IEnumerable<(string Component, string Name, bool Enabled)> configurations)
+    {
+        foreach (var (component, name, _) in configurations)
+        {
+            try
+            {
+                var config = ConfigLoader.Load(paths, component, name, Variables.Context.Environment(time));
+                if (config.Has("broker") || config.Has("post_broker"))
+                {
+                    return true;
+                }
+            }
+            catch (ConfigException)
+            {
+                // It shows as failed; a broken file does not decide for the others.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The daemon's default broker as the first entries of a configuration (before default.conf and the file).</summary>
+    private static IEnumerable<ConfigEntry> DefaultBroker(string component, string? url)
+    {
+        if (url is null)
+        {
+            yield break;
+        }
+
+        var option = ConfigMapping.SubscribingComponents.Contains(component) ? "broker" : component is "post" or "watch" or "poll" ? "post_broker" : null;
+        if (option is not null)
+        {
+            yield return new ConfigEntry(option, url, "<the default pump>", 0, option);
+        }
+    }
+
+    /// <summary>
+    /// One configuration as a flow definition (or as a failed one, with its errors). <c>defaultBroker</c> is the default
+    /// pump's URL when the daemon runs one: the broker of the configurations, which name none.
+    /// </summary>
+    public FlowDefinition Define(string component, string name, CredentialStore credentials, string? defaultBroker = null)
     {
         var full = $"{component}/{name}";
         FlowConfig config;
         try
         {
-            config = ConfigLoader.Load(paths, component, name, Variables.Context.Environment(time));
+            config = ConfigLoader.Load(paths, component, name, Variables.Context.Environment(time), DefaultBroker(component, defaultBroker));
         }
         catch (ConfigException ex)
         {
@@ -61,6 +115,11 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         var instances = (int)Math.Max(1, config.Count("instances", 1));
         try
         {
+            if (component == "pump")
+            {
+                return PumpDefinition(name, PumpConfiguration.ToOptions(config, paths, credentials), config.Fingerprint, config);
+            }
+
             if (ConfigMapping.SubscribingComponents.Contains(component))
             {
                 // Validate now, so a broken configuration shows at once instead of at every restart.
@@ -87,8 +146,31 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         }
     }
 
+    /// <summary>A pump's servers as a service of the daemon, logging to <c>log/pump_&lt;name&gt;_01.log</c>.</summary>
+    private FlowDefinition PumpDefinition(string name, PumpOptions options, string fingerprint, FlowConfig? config) =>
+        new($"pump/{name}", 1, null)
+        {
+            Fingerprint = fingerprint,
+            Service = async ct =>
+            {
+                var (log, closer) = InstanceLogger("pump", name, 1, config);
+                var pump = new EmbeddedPump(options, log);
+                try
+                {
+                    await pump.StartAsync(ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await closer.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
+                    throw;
+                }
+
+                return new Hosted(pump, closer);
+            },
+        };
+
     /// <summary>The instance's log (its own file, rotated), and a callback that closes the file when the flow stops.</summary>
-    private (ILogger Log, IFlowCallback Closer) InstanceLogger(string component, string name, int instance, FlowConfig config)
+    private (ILogger Log, IFlowCallback Closer) InstanceLogger(string component, string name, int instance, FlowConfig? config)
     {
         if (!logToFiles)
         {
@@ -98,7 +180,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         var provider = new LogFileProvider(new LogFileOptions
         {
             Path = Path.Combine(paths.LogDirectory, LogFileOptions.FileName(component, name, instance)),
-            Level = config.String("logLevel") switch
+            Level = config?.String("logLevel") switch
             {
                 "debug" => LogLevel.Debug,
                 "warning" or "warn" => LogLevel.Warning,
@@ -106,8 +188,8 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                 "critical" => LogLevel.Critical,
                 _ => LogLevel.Information,
             },
-            RotateCount = (int)config.Count("logRotateCount", 5),
-            RotateInterval = config.Duration("logRotateInterval", TimeSpan.FromDays(1)),
+            RotateCount = (int)(config?.Count("logRotateCount", 5) ?? 5),
+            RotateInterval = config?.Duration("logRotateInterval", TimeSpan.FromDays(1)) ?? TimeSpan.FromDays(1),
         }, time);
         return (provider.CreateLogger(component), new Closer(new DisposableAdapter(provider)));
     }
@@ -152,6 +234,16 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             NoDupeTtl = config.Duration("nodupe_ttl"),
         };
         return new Flow(options, watch, null, output, log, time, callbacks: [new Closer(watch, output, broker), logCloser]);
+    }
+
+    /// <summary>A running pump and the closer of its log.</summary>
+    private sealed class Hosted(EmbeddedPump pump, IFlowCallback closer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await pump.DisposeAsync().ConfigureAwait(false);
+            await closer.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private sealed class DisposableAdapter(IDisposable inner) : IAsyncDisposable

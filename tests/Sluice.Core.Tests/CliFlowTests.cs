@@ -28,7 +28,10 @@ public class CliFlowTests(MosquittoServer mosquitto)
 
     private static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
-    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
+    internal static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args) => Process(configDir, stateDir, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>sluice</c> as a real process with these directories and environment variables.</summary>
+    internal static (int Code, string Out, string Err) Process(string configDir, string stateDir, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Sluice);
@@ -39,6 +42,11 @@ public class CliFlowTests(MosquittoServer mosquitto)
 
         info.Environment["SLUICE_CONFIG_DIR"] = configDir;
         info.Environment["SLUICE_STATE_DIR"] = stateDir;
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         using var p = System.Diagnostics.Process.Start(info)!;
         var output = p.StandardOutput.ReadToEnd();
         var error = p.StandardError.ReadToEnd();

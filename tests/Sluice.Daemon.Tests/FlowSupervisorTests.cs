@@ -86,4 +86,70 @@ public class FlowSupervisorTests
         await supervisor.ApplyAsync([Def("a", "1")]);
         Assert.Equal(["subscribe/a"], supervisor.Names);
     }
+
+    [Fact]
+    public async Task A_pump_service_starts_before_the_flows_and_stops_after_them()
+    {
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var listening = false;
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        await supervisor.ApplyAsync(
+        [
+            new FlowDefinition("subscribe/uses-pump", 1, (i, ct) =>
+            {
+                events.Enqueue(listening ? "flow created, pump listening" : "flow created before the pump");
+                return TestFlows.Trickle("subscribe/uses-pump", i, ct);
+            }),
+            new FlowDefinition("pump/local", 1, null)
+            {
+                Service = async ct =>
+                {
+                    await Task.Delay(300, ct); // a pump that is slow to bind its ports
+                    listening = true;
+                    events.Enqueue("pump started");
+                    return new Recorder(events, "pump stopped");
+                },
+            },
+        ]);
+
+        await Eventually(() => supervisor.Status().All(s => s.State == "running"), "the pump and the flow to run");
+        var pump = supervisor.Status().Single(s => s.Name == "pump/local");
+        Assert.Equal(1, pump.InstancesRunning);
+        await supervisor.StopAllAsync();
+        events.Enqueue("flows stopped");
+        Assert.Equal(["pump started", "flow created, pump listening", "pump stopped", "flows stopped"], events.ToArray());
+        Assert.Equal("stopped", supervisor.Status().Single(s => s.Name == "pump/local").State);
+    }
+
+    [Fact]
+    public async Task A_pump_service_that_cannot_start_is_retried_and_shows_why()
+    {
+        var attempts = 0;
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        await supervisor.ApplyAsync(
+        [
+            new FlowDefinition("pump/busy", 1, null)
+            {
+                Service = _ =>
+                {
+                    Interlocked.Increment(ref attempts);
+                    throw new IOException("address already in use");
+                },
+            },
+        ]);
+
+        var status = supervisor.Status().Single();
+        Assert.Equal("retrying", status.State);
+        Assert.Equal("address already in use", status.LastError);
+        await Eventually(() => Volatile.Read(ref attempts) >= 2, "a second attempt");
+    }
+
+    private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> events, string what) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            events.Enqueue(what);
+            return ValueTask.CompletedTask;
+        }
+    }
 }

@@ -122,6 +122,20 @@ internal static class DaemonCommands
             }
 
             var definition = catalog.Define(component, name, credentials);
+            if (definition.Error is null && definition.Service is not null)
+            {
+                await using var service = await definition.Service(ct).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return 0;
+            }
+
             if (definition.Error is not null || definition.Create is null)
             {
                 await context.Error.WriteLineAsync(definition.Error).ConfigureAwait(false);

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Net;
-using Microsoft.Extensions.Logging;
 using Sluice.Brokers.Mqtt;
 using Sluice.Core.Logging;
-using Sluice.Daemon.DataServer;
+using Sluice.Daemon.Pump;
 
 namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// <c>sluice pump</c>: the pump's own servers in the foreground: the embedded MQTT broker (users, passwords and sr3's
 /// exchange permissions) and the http data server for a data tree, so one machine needs nothing installed.
+/// The daemon runs the same servers for a <c>pump/*.conf</c> configuration.
 /// </summary>
 internal static class PumpCommand
 {
@@ -43,12 +43,10 @@ internal static class PumpCommand
 
             using var logs = new TextWriterLoggerProvider(context.Error);
             var logger = logs.CreateLogger("pump");
-            var state = Path.Combine(paths().StateDirectory, "pump");
-            await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Address = mqttEndpoint.Address, Port = mqttEndpoint.Port, Users = pumpUsers, StateDirectory = state }, logger);
-            await broker.StartAsync().ConfigureAwait(false);
-            await using var server = new DataServer(new DataServerOptions { Root = r.GetValue(data)!, BindAddress = httpEndpoint.Address, Port = httpEndpoint.Port });
-            await server.StartAsync(ct).ConfigureAwait(false);
-            logger.LogInformation("pump ready: mqtt://{Mqtt} with {Users} user(s), data {Root} served at {BaseUrl}", mqttEndpoint, pumpUsers.Count, r.GetValue(data), server.BaseUrl);
+            await using var pump = new EmbeddedPump(
+                new PumpOptions { Broker = mqttEndpoint, Users = pumpUsers, DataDirectory = r.GetValue(data)!, DataServer = httpEndpoint, StateDirectory = Path.Combine(paths().StateDirectory, "pump") },
+                logger);
+            await pump.StartAsync(ct).ConfigureAwait(false);
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

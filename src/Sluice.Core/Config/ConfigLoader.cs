@@ -12,9 +12,12 @@ namespace Sluice.Core.Config;
 /// </summary>
 public static class ConfigLoader
 {
-    /// <summary>Loads <c>component/name</c> from the configuration directory.</summary>
+    /// <summary>
+    /// Loads <c>component/name</c> from the configuration directory; <c>defaults</c> are entries that come after the
+    /// component's defaults and before <c>default.conf</c> (the daemon's default broker).
+    /// </summary>
     /// <exception cref="ConfigException">The file is missing or has errors (all of them).</exception>
-    public static FlowConfig Load(SluicePaths paths, string component, string name, Variables.Context? context = null)
+    public static FlowConfig Load(SluicePaths paths, string component, string name, Variables.Context? context = null, IEnumerable<ConfigEntry>? defaults = null)
     {
         var file = paths.ConfigFile(component, name);
         if (!File.Exists(file))
@@ -25,6 +28,7 @@ public static class ConfigLoader
 
         var diagnostics = new List<ConfigDiagnostic>();
         var entries = new List<ConfigEntry>(ComponentDefaults.For(component));
+        entries.AddRange(defaults ?? []);
         if (File.Exists(paths.DefaultFile))
         {
             entries.AddRange(ConfigParser.Read(paths.DefaultFile, diagnostics, paths.ConfigDirectory));

@@ -51,7 +51,7 @@ public static class Options
         "post_exchange", "post_exchangeSuffix", "post_format", "post_topic", "post_topicPrefix", "queueName", "queueShare", "queueType",
         "sendTo", "rename", "report_exchange", "source", "strip", "timezone", "nodupe_driver", "nodupe_basis", "tlsRigour", "topic",
         "topicPrefix", "documentRoot", "post_documentRoot", "to_clusters", "outlet", "remote_config_url", "MemoryMax", "MemoryMultiplier",
-        "MemoryBaseLineFile", "pathReplace", "fdelay", "post_url",
+        "MemoryBaseLineFile", "pathReplace", "fdelay", "post_url", "dataServer",
     ];
 
     private static readonly string[] Specials =

@@ -7,7 +7,7 @@ namespace Sluice.Core.Config;
 public sealed record SluicePaths(string ConfigDirectory, string StateDirectory)
 {
     public static readonly IReadOnlyList<string> Components =
-        ["post", "watch", "poll", "subscribe", "sarra", "sender", "shovel", "winnow", "report", "flow"];
+        ["post", "watch", "poll", "subscribe", "sarra", "sender", "shovel", "winnow", "report", "flow", "pump"];
 
     public static SluicePaths FromEnvironment()
     {

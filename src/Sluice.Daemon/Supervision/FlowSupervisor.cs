@@ -54,18 +54,51 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
             }
         }
 
-        foreach (var definition in wanted.Values)
+        // Services (the pumps) first: the flows that use them connect once they are listening.
+        var services = new List<Task>();
+        foreach (var definition in wanted.Values.OrderBy(d => d.Service is null))
         {
-            bool known;
-            lock (_lock)
+            if (definition.Service is null && services.Count > 0)
             {
-                known = _flows.ContainsKey(definition.Name);
+                await WaitServicesAsync(services).ConfigureAwait(false);
+                services.Clear();
             }
 
-            if (!known)
+            Supervised? started = null;
+            lock (_lock)
             {
-                Start(definition);
+                if (!_flows.ContainsKey(definition.Name))
+                {
+                    started = new Supervised(definition, this);
+                    _flows[definition.Name] = started;
+                }
             }
+
+            if (started is not null)
+            {
+                started.Start();
+                if (definition.Service is not null)
+                {
+                    services.Add(started.Ready);
+                }
+            }
+        }
+
+        if (services.Count > 0)
+        {
+            await WaitServicesAsync(services).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitServicesAsync(List<Task> services)
+    {
+        try
+        {
+            await Task.WhenAll(services).WaitAsync(_stopTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            SupervisorLog.ServicesSlow(_logger, _stopTimeout.TotalSeconds);
         }
     }
 
@@ -132,7 +165,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
             all = [.. _flows.Values];
         }
 
-        await Task.WhenAll(all.Select(f => f.StopAsync(_stopTimeout))).ConfigureAwait(false);
+        // Flows first, so their in-flight work is acknowledged on the pump's broker before it goes.
+        await Task.WhenAll(all.Where(f => f.Definition.Service is null).Select(f => f.StopAsync(_stopTimeout))).ConfigureAwait(false);
+        await Task.WhenAll(all.Where(f => f.Definition.Service is not null).Select(f => f.StopAsync(_stopTimeout))).ConfigureAwait(false);
     }
 
     /// <summary>The status of every flow.</summary>
@@ -166,12 +201,16 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
         private readonly Instance[] _instances = Enumerable.Range(1, Math.Max(1, definition.Instances)).Select(n => new Instance(n)).ToArray();
         private CancellationTokenSource? _stop;
         private Task _running = Task.CompletedTask;
+        private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private (DateTimeOffset Time, long Received) _lastSample;
         private double _rate;
 
         public FlowDefinition Definition { get; } = definition;
 
         public bool IsRunning => !_running.IsCompleted;
+
+        /// <summary>Completes once a service's first start succeeded or failed (at once for a flow).</summary>
+        public Task Ready => _ready.Task;
 
         public void Start()
         {
@@ -185,9 +224,28 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                 _stop?.Dispose();
                 _stop = new CancellationTokenSource();
                 var token = _stop.Token;
-                _running = Definition.Error is not null || Definition.Create is null
-                    ? Task.CompletedTask
-                    : Task.WhenAll(_instances.Select(i => Task.Run(() => RunInstanceAsync(i, token), CancellationToken.None)));
+                if (_ready.Task.IsCompleted)
+                {
+                    _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                if (Definition.Error is not null || (Definition.Create is null && Definition.Service is null))
+                {
+                    _running = Task.CompletedTask;
+                }
+                else if (Definition.Service is not null)
+                {
+                    _running = Task.Run(() => RunServiceAsync(_instances[0], token), CancellationToken.None);
+                }
+                else
+                {
+                    _running = Task.WhenAll(_instances.Select(i => Task.Run(() => RunInstanceAsync(i, token), CancellationToken.None)));
+                }
+
+                if (Definition.Service is null || _running.IsCompleted)
+                {
+                    _ready.TrySetResult();
+                }
             }
         }
 
@@ -273,6 +331,56 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                     {
                         instance.Retire(flow);
                         await flow.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        /// <summary>A service: started, held until stopped, disposed; restarted with backoff when it fails to start.</summary>
+        private async Task RunServiceAsync(Instance instance, CancellationToken stop)
+        {
+            var backoff = TimeSpan.FromSeconds(1);
+            while (!stop.IsCancellationRequested)
+            {
+                IAsyncDisposable? service = null;
+                instance.State = FlowState.Starting;
+                try
+                {
+                    service = await Definition.Service!(stop).ConfigureAwait(false);
+                    instance.State = FlowState.Running;
+                    instance.LastError = null;
+                    SupervisorLog.Started(owner._logger, Definition.Name, instance.Number);
+                    _ready.TrySetResult();
+                    await Task.Delay(Timeout.InfiniteTimeSpan, owner._time, stop).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stop.IsCancellationRequested)
+                {
+                    instance.LastError = ex.Message;
+                    instance.Restarts++;
+                    instance.State = FlowState.Restarting;
+                    SupervisorLog.Crashed(owner._logger, Definition.Name, instance.Number, ex.Message, backoff.TotalSeconds);
+                    _ready.TrySetResult();
+                    try
+                    {
+                        await Task.Delay(backoff, owner._time, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 60));
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                finally
+                {
+                    _ready.TrySetResult();
+                    if (service is not null)
+                    {
+                        await service.DisposeAsync().ConfigureAwait(false);
                     }
                 }
             }
@@ -393,6 +501,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
 
         [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; restarting in {Seconds}s")]
         public static partial void Crashed(ILogger logger, string flow, int instance, string reason, double seconds);
+
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
+        public static partial void ServicesSlow(ILogger logger, double seconds);
 
         [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Flow} did not stop within {Seconds}s; abandoning its in-flight work (it will be delivered again)")]
         public static partial void StopTimedOut(ILogger logger, string flow, double seconds);
