@@ -233,10 +233,6 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                 {
                     _running = Task.CompletedTask;
                 }
-                else if (Definition.Service is not null)
-                {
-                    _running = Task.Run(() => RunServiceAsync(_instances[0], token), CancellationToken.None);
-                }
                 else
                 {
                     _running = Task.WhenAll(_instances.Select(i => Task.Run(() => RunInstanceAsync(i, token), CancellationToken.None)));
@@ -289,9 +285,22 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
             while (!stop.IsCancellationRequested)
             {
                 Flow? flow = null;
+                IAsyncDisposable? service = null;
                 instance.State = FlowState.Starting;
                 try
                 {
+                    if (Definition.Service is { } startService)
+                    {
+                        // A pump's servers: held until stopped.
+                        service = await startService(stop).ConfigureAwait(false);
+                        instance.State = FlowState.Running;
+                        instance.LastError = null;
+                        SupervisorLog.Started(owner._logger, Definition.Name, instance.Number);
+                        _ready.TrySetResult();
+                        await Task.Delay(Timeout.InfiniteTimeSpan, owner._time, stop).ConfigureAwait(false);
+                        continue;
+                    }
+
                     flow = await Definition.Create!(instance.Number, stop).ConfigureAwait(false);
                     instance.Flow = flow;
                     instance.State = FlowState.Running;
@@ -310,6 +319,7 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                     instance.Restarts++;
                     instance.State = FlowState.Restarting;
                     SupervisorLog.Crashed(owner._logger, Definition.Name, instance.Number, ex.Message, backoff.TotalSeconds);
+                    _ready.TrySetResult();
                     try
                     {
                         await Task.Delay(backoff, owner._time, stop).ConfigureAwait(false);
@@ -332,52 +342,7 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                         instance.Retire(flow);
                         await flow.DisposeAsync().ConfigureAwait(false);
                     }
-                }
-            }
-        }
 
-        /// <summary>A service: started, held until stopped, disposed; restarted with backoff when it fails to start.</summary>
-        private async Task RunServiceAsync(Instance instance, CancellationToken stop)
-        {
-            var backoff = TimeSpan.FromSeconds(1);
-            while (!stop.IsCancellationRequested)
-            {
-                IAsyncDisposable? service = null;
-                instance.State = FlowState.Starting;
-                try
-                {
-                    service = await Definition.Service!(stop).ConfigureAwait(false);
-                    instance.State = FlowState.Running;
-                    instance.LastError = null;
-                    SupervisorLog.Started(owner._logger, Definition.Name, instance.Number);
-                    _ready.TrySetResult();
-                    await Task.Delay(Timeout.InfiniteTimeSpan, owner._time, stop).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!stop.IsCancellationRequested)
-                {
-                    instance.LastError = ex.Message;
-                    instance.Restarts++;
-                    instance.State = FlowState.Restarting;
-                    SupervisorLog.Crashed(owner._logger, Definition.Name, instance.Number, ex.Message, backoff.TotalSeconds);
-                    _ready.TrySetResult();
-                    try
-                    {
-                        await Task.Delay(backoff, owner._time, stop).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return;
-                    }
-
-                    backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 60));
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                finally
-                {
-                    _ready.TrySetResult();
                     if (service is not null)
                     {
                         await service.DisposeAsync().ConfigureAwait(false);
