@@ -42,7 +42,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                 var endpoint = DefaultPump.Endpoint();
                 var password = DefaultPump.Password(paths);
                 defaultBroker = DefaultPump.Url(endpoint, password);
-                definitions.Add(PumpDefinition(DefaultPump.Name, DefaultPump.Options(paths, endpoint, password), fingerprint: defaultBroker, config: null));
+                definitions.Add(PumpDefinition(DefaultPump.Name, DefaultPump.Options(paths, endpoint, password), fingerprint: endpoint.ToString(), config: null));
             }
             catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException)
             {

@@ -46,7 +46,16 @@ internal static class PumpCommand
             await using var pump = new EmbeddedPump(
                 new PumpOptions { Broker = mqttEndpoint, Users = pumpUsers, DataDirectory = r.GetValue(data)!, DataServer = httpEndpoint, StateDirectory = Path.Combine(paths().StateDirectory, "pump") },
                 logger);
-            await pump.StartAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await pump.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await context.Error.WriteLineAsync($"sluice pump: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

@@ -24,7 +24,14 @@ public sealed partial class EmbeddedPump(PumpOptions options, ILogger logger) : 
             if (options.Broker is { } endpoint)
             {
                 _broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Address = endpoint.Address, Port = endpoint.Port, Users = options.Users, StateDirectory = options.StateDirectory }, logger);
-                await _broker.StartAsync().ConfigureAwait(false);
+                try
+                {
+                    await _broker.StartAsync().ConfigureAwait(false);
+                }
+                catch (System.Net.Sockets.SocketException ex)
+                {
+                    throw new IOException($"the embedded MQTT broker cannot listen on {endpoint}: {ex.Message}", ex);
+                }
             }
 
             if (options.DataServer is { } http && options.DataDirectory is { } root)
