@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
 using Sluice.Brokers.Mqtt;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
@@ -72,5 +73,44 @@ public class EmbeddedBrokerTests : IAsyncLifetime
 
         await using var intruder = Client("bob", "guess");
         await Assert.ThrowsAnyAsync<Exception>(() => intruder.SubscribeAsync(Subscription("xpublic", "q_x"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Retained_messages_survive_a_restart_of_the_broker()
+    {
+        using var state = new TempDirectory();
+        var port = Ports.Free();
+        var options = new EmbeddedBrokerOptions { Port = port, Users = [new PumpUser("feeder", "feed-pw", "feeder")], StateDirectory = state.Path };
+        var factory = new MqttClientFactory();
+        var connect = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials("feeder", "feed-pw")
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500).Build();
+        await using (var first = new EmbeddedMqttBroker(options, NullLogger.Instance))
+        {
+            await first.StartAsync();
+            using var publisher = factory.CreateMqttClient();
+            await publisher.ConnectAsync(connect);
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("xpublic/v03/status").WithPayload("up")
+                .WithRetainFlag().WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            var deadline = DateTime.UtcNow + Patience.Delivery;
+            while (!File.Exists(state.File("retained.json")) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            await publisher.DisconnectAsync();
+        }
+
+        await using var second = new EmbeddedMqttBroker(options, NullLogger.Instance);
+        await second.StartAsync();
+        using var subscriber = factory.CreateMqttClient();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            received.TrySetResult(e.ApplicationMessage.Topic + " " + e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await subscriber.ConnectAsync(connect);
+        await subscriber.SubscribeAsync("xpublic/v03/#", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+        Assert.Equal("xpublic/v03/status up", await received.Task.WaitAsync(Patience.Delivery));
     }
 }
