@@ -37,9 +37,9 @@ public static class DefaultPump
     public static string Password(SluicePaths paths)
     {
         var file = Path.Combine(paths.FlowState("pump", Name), "password");
-        if (File.Exists(file))
+        if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } kept)
         {
-            return File.ReadAllText(file).Trim();
+            return kept;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -55,7 +55,7 @@ public static class DefaultPump
             writer.Write(password + "\n");
         }
 
-        File.Move(file + ".tmp", file, overwrite: false);
+        File.Move(file + ".tmp", file, overwrite: true);
         return File.ReadAllText(file).Trim();
     }
 
