@@ -58,26 +58,15 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         return definitions;
     }
 
-    /// <summary>True when a configuration (or default.conf) names a broker: then the daemon runs no default pump.</summary>
+    /// <summary>
+    /// True when a configuration (or default.conf, or what they include) has a <c>broker</c> or <c>post_broker</c> line,
+    /// even one with errors: then the daemon runs no default pump.
+    /// </summary>
     private bool NamesABroker(IEnumerable<(string Component, string Name, bool Enabled)> configurations)
     {
-        foreach (var (component, name, _) in configurations)
-        {
-            try
-            {
-                var config = ConfigLoader.Load(paths, component, name, Variables.Context.Environment(time));
-                if (config.Has("broker") || config.Has("post_broker"))
-                {
-                    return true;
-                }
-            }
-            catch (ConfigException)
-            {
-                // It shows as failed; a broken file does not decide for the others.
-            }
-        }
-
-        return false;
+        var ignored = new List<ConfigDiagnostic>();
+        var files = new[] { paths.DefaultFile }.Where(File.Exists).Concat(configurations.Select(c => paths.ConfigFile(c.Component, c.Name)));
+        return files.Any(file => ConfigParser.Read(file, ignored, paths.ConfigDirectory).Any(e => e.Option is "broker" or "post_broker"));
     }
 
     /// <summary>The daemon's default broker as the first entries of a configuration (before default.conf and the file).</summary>

@@ -154,4 +154,27 @@ public class CliPumpTests
             CliFlowTests.Process(config, state, "stop");
         }
     }
+
+    [Fact]
+    public void The_default_pump_is_defined_only_when_no_configuration_names_a_broker_even_a_broken_one()
+    {
+        using var dir = new TempDirectory();
+        var paths = new Sluice.Core.Config.SluicePaths(dir.File("config"), dir.File("state"));
+        Directory.CreateDirectory(dir.File("config/subscribe"));
+        Directory.CreateDirectory(dir.File("config/watch"));
+        File.WriteAllText(dir.File("config/watch/w.conf"), $"post_baseUrl file:///tmp/\npath {dir.File("src")}\n");
+        File.WriteAllText(dir.File("config/subscribe/s.conf"), $"directory {dir.File("dest")}\n");
+        var catalog = new Sluice.Daemon.ConfigCatalog(paths, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, logToFiles: false);
+
+        var flows = catalog.Load().ToDictionary(d => d.Name);
+        Assert.NotNull(flows["pump/default"].Service);
+        Assert.Null(flows["subscribe/s"].Error);
+        Assert.Null(flows["watch/w"].Error);
+
+        File.WriteAllText(dir.File("config/subscribe/broken.conf"), "broker mqtt://127.0.0.1:9/\nbatch lots\n");
+        flows = catalog.Load().ToDictionary(d => d.Name);
+        Assert.False(flows.ContainsKey("pump/default"));
+        Assert.Contains("no broker", flows["subscribe/s"].Error);
+        Assert.Contains("broken.conf:2", flows["subscribe/broken"].Error);
+    }
 }
