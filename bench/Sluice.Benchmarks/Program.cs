@@ -5,7 +5,9 @@ using Sluice.Benchmarks.Transfers;
 // End-to-end comparisons beside their raw limits; anything else goes to BenchmarkDotNet.
 //   shovel <amqp-url> [messages] [batch]   EndToEnd/ShovelBenchmark.cs
 //   brokers <amqp-url> <mqtt-url> [n]      EndToEnd/BrokerBenchmark.cs
-//   transfers [small] [large] [largeMiB]   Transfers/TransferBenchmark.cs
+//   transfers [small] [large] [largeMiB] [runs] [parallel]   Transfers/TransferBenchmark.cs
+//   flows <amqp-url> [posts] [small] [large] [latency] [runs]   EndToEnd/FlowBenchmark.cs
+//   serve-http DIR                         Transfers/HttpServers.cs (the data server in a process of its own)
 if (args.Length > 0 && args[0] == "shovel")
 {
     return await ShovelBenchmark.RunAsync(args[1..]);
@@ -19,6 +21,16 @@ if (args.Length > 0 && args[0] == "brokers")
 if (args.Length > 0 && args[0] == "transfers")
 {
     return await TransferBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "flows")
+{
+    return await FlowBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "serve-http")
+{
+    return await HttpServers.ServeAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

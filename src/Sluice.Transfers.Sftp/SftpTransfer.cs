@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -7,15 +8,19 @@ namespace Sluice.Transfers.Sftp;
 
 /// <summary>
 /// sftp on SSH.NET. Authenticates with the password from the URL, the key in
-/// <see cref="TransferOptions.SshKeyFile"/>, or the usual keys in <c>~/.ssh</c>. The connection is
-/// kept and reused; it is re-opened when the server went away. Relative paths are relative to the
-/// login directory (as sr3 and the sftp command treat them).
+/// <see cref="TransferOptions.SshKeyFile"/>, or the usual keys in <c>~/.ssh</c>. Connections are
+/// kept and reused; one that fails is dropped and a new one opened. Concurrent operations (a flow's
+/// concurrent work) each get a session of their own, up to <see cref="SessionMax"/>: the server runs
+/// one sftp process per session and serves its requests one after the other. Relative paths are
+/// relative to the login directory (as sr3 and the sftp command treat them).
 /// </summary>
 public sealed class SftpTransfer : ITransfer
 {
     private static readonly string[] DefaultKeys = ["id_ed25519", "id_ecdsa", "id_rsa"];
-    private readonly ConnectionInfo _connection;
-    private SftpClient? _client;
+    private readonly Func<ConnectionInfo> _connection;
+    private readonly ConcurrentStack<SftpClient> _idle = new();
+    private readonly SemaphoreSlim _sessions = new(SessionMax, SessionMax);
+    private volatile bool _disposed;
 
     public SftpTransfer(TransferOptions options)
     {
@@ -23,26 +28,34 @@ public sealed class SftpTransfer : ITransfer
         Options = options;
         var uri = new Uri(options.Url);
         var user = uri.UserInfo.Length == 0 ? Environment.UserName : Uri.UnescapeDataString(uri.UserInfo.Split(':', 2)[0]);
-        var methods = new List<AuthenticationMethod>();
         var colon = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        if (colon >= 0)
-        {
-            methods.Add(new PasswordAuthenticationMethod(user, Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..])));
-        }
-
+        var password = colon >= 0 ? Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]) : null;
         var keys = KeyFiles(options.SshKeyFile).Select(k => new PrivateKeyFile(k)).ToArray<IPrivateKeySource>();
-        if (keys.Length > 0)
-        {
-            methods.Add(new PrivateKeyAuthenticationMethod(user, keys));
-        }
-
-        if (methods.Count == 0)
+        if (password is null && keys.Length == 0)
         {
             throw new TransferException(options.Url, "no password in the URL, no ssh_keyfile and no key in ~/.ssh", isTransient: false);
         }
 
-        _connection = new ConnectionInfo(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 22 : uri.Port, user, [.. methods]) { Timeout = options.Timeout };
+        // Authentication methods keep the state of the session they authenticate: one set per connection.
+        _connection = () =>
+        {
+            var methods = new List<AuthenticationMethod>();
+            if (password is not null)
+            {
+                methods.Add(new PasswordAuthenticationMethod(user, password));
+            }
+
+            if (keys.Length > 0)
+            {
+                methods.Add(new PrivateKeyAuthenticationMethod(user, keys));
+            }
+
+            return new ConnectionInfo(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 22 : uri.Port, user, [.. methods]) { Timeout = options.Timeout };
+        };
     }
+
+    /// <summary>The most sessions open to the server at once (the flow's default concurrency).</summary>
+    public const int SessionMax = 4;
 
     public TransferOptions Options { get; }
 
@@ -53,7 +66,7 @@ public sealed class SftpTransfer : ITransfer
         registry.Register("sftp", o => new SftpTransfer(o));
     }
 
-    public async Task ConnectAsync(CancellationToken cancellationToken) => await ClientAsync(cancellationToken).ConfigureAwait(false);
+    public Task ConnectAsync(CancellationToken cancellationToken) => WithClientAsync(_ => Task.FromResult(true), cancellationToken);
 
     public Task<IReadOnlyList<RemoteEntry>> ListAsync(string remoteDirectory, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<RemoteEntry>>($"list {remoteDirectory}", async (client, ct) =>
@@ -72,13 +85,14 @@ public sealed class SftpTransfer : ITransfer
             return list;
         }, cancellationToken);
 
-    public async Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
+    public Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var stream = await RunAsync($"open {remotePath}", (client, ct) => client.OpenAsync(remotePath, FileMode.Open, FileAccess.Read, ct), cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        return WithClientAsync(async client =>
         {
-            return await Guard($"get {remotePath}", async () =>
+            var what = $"open {remotePath}";
+            var stream = await Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => client.OpenAsync(remotePath, FileMode.Open, FileAccess.Read, ct), cancellationToken)).ConfigureAwait(false);
+            return await CloseAfterAsync(remotePath, stream, () => Guard($"get {remotePath}", async () =>
             {
                 if (offset > 0)
                 {
@@ -86,18 +100,19 @@ public sealed class SftpTransfer : ITransfer
                 }
 
                 return await OperationTimeout.CopyAsync(Options, stream, destination, length, cancellationToken).ConfigureAwait(false);
-            }).ConfigureAwait(false);
-        }
+            })).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
-    public async Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken)
+    public Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var stream = await RunAsync($"create {remotePath}", (client, ct) => client.OpenAsync(remotePath, FileMode.Create, FileAccess.Write, ct), cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        return WithClientAsync(async client =>
         {
-            await Guard($"put {remotePath}", () => OperationTimeout.CopyAsync(Options, source, stream, null, cancellationToken)).ConfigureAwait(false);
-        }
+            var what = $"create {remotePath}";
+            var stream = await Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => client.OpenAsync(remotePath, FileMode.Create, FileAccess.Write, ct), cancellationToken)).ConfigureAwait(false);
+            return await CloseAfterAsync(remotePath, stream, () => Guard($"put {remotePath}", () => OperationTimeout.CopyAsync(Options, source, stream, null, cancellationToken))).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) =>
@@ -148,8 +163,12 @@ public sealed class SftpTransfer : ITransfer
 
     public ValueTask DisposeAsync()
     {
-        _client?.Dispose();
-        _client = null;
+        _disposed = true;
+        while (_idle.TryPop(out var client))
+        {
+            client.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -172,15 +191,84 @@ public sealed class SftpTransfer : ITransfer
         }
     }
 
-    private async Task<SftpClient> ClientAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="operation"/> on an idle session (or a new one, up to <see cref="SessionMax"/>), which
+    /// goes back to the idle ones afterwards, unless the operation failed in a way that may have broken it.
+    /// </summary>
+    private async Task<T> WithClientAsync<T>(Func<SftpClient, Task<T>> operation, CancellationToken cancellationToken)
     {
-        if (_client is { IsConnected: true } connected)
+        await _sessions.WaitAsync(cancellationToken).ConfigureAwait(false);
+        SftpClient? client = null;
+        var reusable = false;
+        try
         {
-            return connected;
+            client = await IdleOrNewAsync(cancellationToken).ConfigureAwait(false);
+            var result = await operation(client).ConfigureAwait(false);
+            reusable = true;
+            return result;
+        }
+        catch (TransferException e) when (!e.IsTransient)
+        {
+            reusable = true; // the server answered (no such file, permission denied): the session is fine
+            throw;
+        }
+        finally
+        {
+            if (client is not null && reusable && !_disposed && client.IsConnected)
+            {
+                _idle.Push(client);
+            }
+            else
+            {
+                client?.Dispose();
+            }
+
+            _sessions.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on an open remote file, then closes it; a close that fails after a failure does not hide it.</summary>
+    private async Task<T> CloseAfterAsync<T>(string remotePath, Stream stream, Func<Task<T>> body)
+    {
+        T result;
+        try
+        {
+            result = await body().ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or SocketException or IOException or ObjectDisposedException)
+            {
+                // The session is already broken: the failure being thrown says why.
+            }
+
+            throw;
         }
 
-        _client?.Dispose();
-        var client = new SftpClient(_connection) { OperationTimeout = Options.Timeout, BufferSize = (uint)Math.Clamp(Options.BufSize, 4096, 256 * 1024) };
+        return await Guard($"close {remotePath}", async () =>
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return result;
+        }).ConfigureAwait(false);
+    }
+
+    private async Task<SftpClient> IdleOrNewAsync(CancellationToken cancellationToken)
+    {
+        while (_idle.TryPop(out var idle))
+        {
+            if (idle.IsConnected)
+            {
+                return idle;
+            }
+
+            idle.Dispose();
+        }
+
+        var client = new SftpClient(_connection()) { OperationTimeout = Options.Timeout, BufferSize = (uint)Math.Clamp(Options.BufSize, 4096, 256 * 1024) };
         try
         {
             await OperationTimeout.RunAsync(Options, "connect", ct => client.ConnectAsync(ct), cancellationToken).ConfigureAwait(false);
@@ -191,15 +279,11 @@ public sealed class SftpTransfer : ITransfer
             throw Map("connect", e);
         }
 
-        _client = client;
         return client;
     }
 
-    private async Task<T> RunAsync<T>(string what, Func<SftpClient, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        var client = await ClientAsync(cancellationToken).ConfigureAwait(false);
-        return await Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => operation(client, ct), cancellationToken)).ConfigureAwait(false);
-    }
+    private Task<T> RunAsync<T>(string what, Func<SftpClient, CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
+        WithClientAsync(client => Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => operation(client, ct), cancellationToken)), cancellationToken);
 
     private Task<bool> RunAsync(string what, Func<SftpClient, CancellationToken, Task> operation, CancellationToken cancellationToken) =>
         RunAsync<bool>(what, async (client, ct) =>
@@ -223,12 +307,6 @@ public sealed class SftpTransfer : ITransfer
     private TransferException Map(string what, Exception e)
     {
         var transient = e is not (SftpPathNotFoundException or SftpPermissionDeniedException or SshAuthenticationException);
-        if (transient)
-        {
-            _client?.Dispose();
-            _client = null;
-        }
-
         return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e);
     }
 }

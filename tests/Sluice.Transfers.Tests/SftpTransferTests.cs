@@ -12,6 +12,12 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
 
     public void Dispose() => Directory.Delete(_destination, recursive: true);
 
+    /// <summary>Connections sshd (listening on 127.0.0.1:<paramref name="port"/>) has established, from /proc/net/tcp.</summary>
+    private static int EstablishedTo(int port) =>
+        File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Count(f => f[1] == $"0100007F:{port:X4}" && f[3] == "01");
+
     [Theory]
     [InlineData("empty", 0L)]
     [InlineData("small.txt", 4096L)]
@@ -39,6 +45,19 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
 
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
         File.Delete(Path.Combine(sshd.Home, _dir, "huge.bin"));
+    }
+
+    [Fact]
+    public async Task Concurrent_downloads_over_one_transfer_each_get_a_session_of_their_own_and_arrive_intact()
+    {
+        var sums = Enumerable.Range(0, 12).Select(i => TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, $"c{i}.bin"), 200_000 + i)).ToList();
+        await using var sftp = KeyTransfer();
+
+        var results = await Task.WhenAll(sums.Select((sum, i) => Task.Run(() => Receiver.ReceiveAsync(sftp, Request($"c{i}.bin", 200_000 + i, sum), new ReceiveOptions(), CancellationToken.None))));
+
+        Assert.Equal(sums, results.Select(r => TestEnvironment.Sha512Of(r.Path)));
+        var sessions = EstablishedTo(new Uri(sshd.Url).Port);
+        Assert.InRange(sessions, 2, SftpTransfer.SessionMax);
     }
 
     [Fact]

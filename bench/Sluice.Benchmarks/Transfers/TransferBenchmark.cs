@@ -2,16 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sluice.Core.Transfers;
-using Sluice.Daemon.DataServer;
 using Sluice.Transfers.Sftp;
 
 namespace Sluice.Benchmarks.Transfers;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Sluice.Benchmarks -- transfers [smallCount] [largeCount] [largeMiB]`:
-/// downloads many small and a few large files over http (the pump's data server) and sftp
-/// (OpenSSH's sshd) from loopback, with Sluice and, in the same run, with curl and OpenSSH's sftp
-/// fetching the same files. Prints a markdown table. Run as root (it creates a test user for sshd).
+/// `dotnet run -c Release --project bench/Sluice.Benchmarks -- transfers [small] [large] [largeMiB] [runs] [parallel]`:
+/// downloads many small and a few large files over http and sftp from loopback servers, each in a process of its
+/// own (nginx and the pump's data server for http, OpenSSH's sshd for sftp), with Sluice's <see cref="Receiver"/>
+/// and, interleaved in the same run, with curl and OpenSSH's sftp fetching the same files with the same
+/// parallelism. Prints the medians as a markdown table. Run as root (it creates a test user for sshd).
 /// </summary>
 internal static class TransferBenchmark
 {
@@ -20,6 +20,8 @@ internal static class TransferBenchmark
         var smallCount = args.Length > 0 ? int.Parse(args[0]) : 2000;
         var largeCount = args.Length > 1 ? int.Parse(args[1]) : 8;
         var largeMiB = args.Length > 2 ? int.Parse(args[2]) : 256;
+        var runs = args.Length > 3 ? int.Parse(args[3]) : 3;
+        var parallel = args.Length > 4 ? int.Parse(args[4]) : 4;
         var root = Path.Combine(Path.GetTempPath(), "sluice-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var data = Path.Combine(root, "home");
         var rows = new List<string>();
@@ -28,49 +30,42 @@ internal static class TransferBenchmark
             Console.Error.WriteLine($"writing {smallCount} x 4 KiB and {largeCount} x {largeMiB} MiB files under {data}");
             var small = Enumerable.Range(0, smallCount).Select(i => $"small/f{i:D5}.bin").ToList();
             var large = Enumerable.Range(0, largeCount).Select(i => $"large/L{i}.bin").ToList();
-            Directory.CreateDirectory(Path.Combine(data, "small"));
-            Directory.CreateDirectory(Path.Combine(data, "large"));
-            var buffer = new byte[4096];
-            foreach (var f in small)
+            WriteFiles(data, small, 4096);
+            WriteFiles(data, large, largeMiB * 1048576L);
+            var sets = new List<(string Name, List<string> Files, long Size, int Parallel)>
             {
-                Random.Shared.NextBytes(buffer);
-                await File.WriteAllBytesAsync(Path.Combine(data, f), buffer);
-            }
+                ("small", small, 4096, 1),
+                ("small", small, 4096, parallel),
+                ("large", large, largeMiB * 1048576L, 1),
+            };
 
-            var block = new byte[1024 * 1024];
-            Random.Shared.NextBytes(block);
-            foreach (var f in large)
+            await using (var servers = await HttpServers.StartAsync(root, data))
             {
-                await using var file = File.Create(Path.Combine(data, f));
-                for (var i = 0; i < largeMiB; i++)
+                foreach (var (name, url) in servers.Servers)
                 {
-                    block[i % block.Length] ^= 0x5a;
-                    await file.WriteAsync(block);
+                    await using var http = new HttpTransfer(new TransferOptions { Url = url });
+                    await SluiceAsync(http, small.Take(200).ToList(), 4096, Out(root), parallel); // warm-up (JIT, connections)
+                    foreach (var set in sets)
+                    {
+                        rows.Add(await CompareAsync("http", name, set.Files, set.Size, set.Parallel, runs, "curl", () => SluiceAsync(http, set.Files, set.Size, Out(root), set.Parallel), () => Curl(url, set.Files, Out(root), set.Parallel)));
+                    }
                 }
-            }
-
-            await using var server = new DataServer(new DataServerOptions { Root = data, Port = 0 });
-            await server.StartAsync(CancellationToken.None);
-            await using (var http = new HttpTransfer(new TransferOptions { Url = server.BaseUrl }))
-            {
-                rows.Add(Row("http", "sluice", small, 4096, await SluiceAsync(http, small, Out(root))));
-                rows.Add(Row("http", "curl", small, 4096, Curl(server.BaseUrl, small, Out(root))));
-                rows.Add(Row("http", "sluice", large, largeMiB * 1048576L, await SluiceAsync(http, large, Out(root))));
-                rows.Add(Row("http", "curl", large, largeMiB * 1048576L, Curl(server.BaseUrl, large, Out(root))));
             }
 
             await using var sshd = await Sshd.StartAsync(root, data);
             await using (var sftp = new SftpTransfer(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.Key }))
             {
                 await sftp.ConnectAsync(CancellationToken.None);
-                rows.Add(Row("sftp", "sluice", small, 4096, await SluiceAsync(sftp, small, Out(root))));
-                rows.Add(Row("sftp", "OpenSSH sftp", small, 4096, sshd.Sftp(small, Out(root))));
-                rows.Add(Row("sftp", "sluice", large, largeMiB * 1048576L, await SluiceAsync(sftp, large, Out(root))));
-                rows.Add(Row("sftp", "OpenSSH sftp", large, largeMiB * 1048576L, sshd.Sftp(large, Out(root))));
+                await SluiceAsync(sftp, small.Take(200).ToList(), 4096, Out(root), parallel);
+                foreach (var set in sets)
+                {
+                    rows.Add(await CompareAsync("sftp", "OpenSSH sshd", set.Files, set.Size, set.Parallel, runs, "OpenSSH sftp", () => SluiceAsync(sftp, set.Files, set.Size, Out(root), set.Parallel), () => sshd.Sftp(set.Files, Out(root), set.Parallel)));
+                }
             }
 
-            Console.WriteLine("| protocol | client | files | size each | seconds | files/s | MiB/s |");
-            Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+            Console.WriteLine($"medians of {runs} interleaved runs (Sluice, peer, Sluice, peer, ...)");
+            Console.WriteLine("| protocol | server | files | size each | parallel | Sluice s | peer | peer s | Sluice | peer | Sluice / peer |");
+            Console.WriteLine("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
             rows.ForEach(Console.WriteLine);
             return 0;
         }
@@ -80,54 +75,111 @@ internal static class TransferBenchmark
         }
     }
 
-    private static string Out(string root)
+    internal static void WriteFiles(string data, List<string> files, long size)
+    {
+        var block = new byte[(int)Math.Min(size, 1048576)];
+        Random.Shared.NextBytes(block);
+        foreach (var f in files)
+        {
+            var path = Path.Combine(data, f);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var file = File.Create(path);
+            for (long written = 0; written < size; written += block.Length)
+            {
+                block[(int)(written / block.Length % block.Length)] ^= 0x5a;
+                block[0]++;
+                file.Write(block, 0, (int)Math.Min(block.Length, size - written));
+            }
+        }
+    }
+
+    internal static string Out(string root)
     {
         var dir = Path.Combine(root, "out-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(dir);
         return dir;
     }
 
-    private static string Row(string protocol, string client, List<string> files, long size, TimeSpan elapsed)
+    internal static double Median(List<double> values)
     {
-        var s = elapsed.TotalSeconds;
-        return $"| {protocol} | {client} | {files.Count} | {(size >= 1048576 ? $"{size / 1048576} MiB" : $"{size / 1024} KiB")} | {s:0.00} | {files.Count / s:0} | {files.Count * size / 1048576.0 / s:0.0} |";
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static async Task<TimeSpan> SluiceAsync(ITransfer transfer, List<string> files, string output)
+    /// <summary>Runs Sluice then the peer, <paramref name="runs"/> times, and formats the medians as a table row.</summary>
+    private static async Task<string> CompareAsync(string protocol, string server, List<string> files, long size, int parallel, int runs, string peer, Func<Task<TimeSpan>> sluice, Func<TimeSpan> other)
     {
-        var watch = Stopwatch.StartNew();
-        foreach (var f in files)
+        var ours = new List<double>();
+        var theirs = new List<double>();
+        for (var r = 0; r < runs; r++)
         {
-            var size = new FileInfo(Path.Combine(output, "..", "home", f)).Length;
-            await Receiver.ReceiveAsync(transfer, new ReceiveRequest { RemotePath = f, Directory = output, RelPath = f, ExpectedSize = size }, new ReceiveOptions(), CancellationToken.None);
+            ours.Add((await sluice()).TotalSeconds);
+            theirs.Add(other().TotalSeconds);
+            Console.Error.WriteLine($"{protocol} {server} {files.Count} x {size} parallel {parallel}: sluice {ours[^1]:0.000} s, {peer} {theirs[^1]:0.000} s");
         }
 
+        var s = Median(ours);
+        var p = Median(theirs);
+        string Rate(double seconds) => size >= 1048576 ? $"{files.Count * size / 1048576.0 / seconds:0} MiB/s" : $"{files.Count / seconds:0} files/s";
+        return $"| {protocol} | {server} | {files.Count} | {(size >= 1048576 ? $"{size / 1048576} MiB" : $"{size / 1024} KiB")} | {parallel} | {s:0.00} | {peer} | {p:0.00} | {Rate(s)} | {Rate(p)} | {p / s:0.00} |";
+    }
+
+    /// <summary>Receives every file with <paramref name="parallel"/> concurrent receives over one transfer, as a flow's work does.</summary>
+    internal static async Task<TimeSpan> SluiceAsync(ITransfer transfer, List<string> files, long size, string output, int parallel)
+    {
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < files.Count)
+            {
+                await Receiver.ReceiveAsync(transfer, new ReceiveRequest { RemotePath = files[i], Directory = output, RelPath = files[i], ExpectedSize = size }, new ReceiveOptions(), CancellationToken.None);
+            }
+        })));
         watch.Stop();
         Directory.Delete(output, recursive: true);
         return watch.Elapsed;
     }
 
-    private static TimeSpan Curl(string baseUrl, List<string> files, string output)
+    /// <summary>One curl process over a `-K` list: one kept-alive connection, or `--parallel` with as many.</summary>
+    internal static TimeSpan Curl(string baseUrl, List<string> files, string output, int parallel)
     {
         var config = Path.Combine(output, "curl.cfg");
         File.WriteAllLines(config, files.SelectMany(f => new[] { $"url = \"{baseUrl}{f}\"", $"output = \"{Path.Combine(output, f)}\"" }));
+        var args = new List<string> { "-s", "-f", "--create-dirs", "-K", config };
+        if (parallel > 1)
+        {
+            args.AddRange(["--parallel", "--parallel-max", parallel.ToString()]);
+        }
+
         var watch = Stopwatch.StartNew();
-        Run("curl", "-s", "-f", "--create-dirs", "-K", config);
+        Run("curl", [.. args]);
         watch.Stop();
         Directory.Delete(output, recursive: true);
         return watch.Elapsed;
     }
 
-    internal static void Run(string command, params string[] args)
+    internal static void Run(string command, params string[] args) => Wait(Start(command, args), command);
+
+    private static Process Start(string command, string[] args)
     {
-        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        return process;
+    }
+
+    private static void Wait(Process process, string command)
+    {
+        using (process)
         {
-            throw new InvalidOperationException($"{command} failed ({process.ExitCode}): {error}");
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{command} failed ({process.ExitCode}): {error}");
+            }
         }
     }
 
@@ -179,17 +231,25 @@ internal static class TransferBenchmark
             return s;
         }
 
-        public TimeSpan Sftp(List<string> files, string output)
+        /// <summary>OpenSSH's sftp: one session with a `get` list, or <paramref name="parallel"/> sessions sharing the list.</summary>
+        public TimeSpan Sftp(List<string> files, string output, int parallel)
         {
-            var batch = Path.Combine(output, "batch");
             foreach (var d in files.Select(f => Path.GetDirectoryName(f)!).Distinct())
             {
                 Directory.CreateDirectory(Path.Combine(output, d));
             }
 
-            File.WriteAllLines(batch, files.Select(f => $"get \"{f}\" \"{Path.Combine(output, f)}\""));
+            var batches = new List<string>();
+            for (var p = 0; p < parallel; p++)
+            {
+                var batch = Path.Combine(output, $"batch{p}");
+                File.WriteAllLines(batch, files.Where((_, i) => i % parallel == p).Select(f => $"get \"{f}\" \"{Path.Combine(output, f)}\""));
+                batches.Add(batch);
+            }
+
             var watch = Stopwatch.StartNew();
-            Run("sftp", "-q", "-b", batch, "-i", Key, "-P", _port.ToString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", $"{_user}@127.0.0.1");
+            var processes = batches.Select(b => Start("sftp", ["-q", "-b", b, "-i", Key, "-P", _port.ToString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", $"{_user}@127.0.0.1"])).ToList();
+            processes.ForEach(p => Wait(p, "sftp"));
             watch.Stop();
             Directory.Delete(output, recursive: true);
             return watch.Elapsed;

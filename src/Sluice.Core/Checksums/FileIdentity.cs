@@ -10,6 +10,9 @@ public static class FileIdentity
     /// <summary>The buffer used when none is configured (sr3's <c>bufSize</c>).</summary>
     public const int DefaultBufferSize = 1 << 20;
 
+    /// <summary>Files up to this size are hashed with reads in place.</summary>
+    private const int SmallFile = 64 * 1024;
+
     /// <summary>The identity field sr3 would write for this file with this setting (null for none).</summary>
     public static async Task<Identity?> ComputeAsync(string path, IdentitySetting setting, CancellationToken cancellationToken, int bufferSize = DefaultBufferSize)
     {
@@ -28,10 +31,36 @@ public static class FileIdentity
         if (hasher.NeedsContent)
         {
             await using var stream = OpenSequential(path, bufferSize);
-            await AppendAsync(hasher, stream, long.MaxValue, bufferSize, cancellationToken).ConfigureAwait(false);
+            if (stream.Length <= SmallFile)
+            {
+                // A small file is read in place: an asynchronous read is the same read on a thread-pool thread,
+                // and its hops cost more than the read itself (a post of many small files is mostly these).
+                AppendSmall(hasher, stream);
+            }
+            else
+            {
+                await AppendAsync(hasher, stream, long.MaxValue, bufferSize, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new Identity(method.Name, hasher.GetValueAndReset());
+    }
+
+    private static void AppendSmall(IdentityHasher hasher, FileStream stream)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(SmallFile);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                hasher.Append(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Feeds up to <paramref name="count"/> bytes of the stream to the hasher; returns how many were read.</summary>
