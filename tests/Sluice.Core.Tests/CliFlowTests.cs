@@ -26,9 +26,9 @@ public class CliFlowTests(MosquittoServer mosquitto)
         Assert.Contains("subscribe/demo", output);
     }
 
-    private static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
+    internal static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
-    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
+    internal static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Sluice);
