@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Sluice.Cli.Progress;
 using Sluice.Core.Config;
+using Sluice.Core.Flows;
 using Sluice.Core.Logging;
 using Sluice.Daemon;
 using Sluice.Daemon.Control;
@@ -113,7 +115,9 @@ internal static class DaemonCommands
                 return 1;
             }
 
-            using var provider = new TextWriterLoggerProvider(context.Error);
+            Flow? running = null;
+            await using var progress = ProgressDisplay.Start(context, $"{component}/{name}", () => running is null ? default : ProgressDisplay.Done(running.Metrics));
+            using var provider = new TextWriterLoggerProvider(progress?.Log ?? context.Error);
             var logger = provider.CreateLogger("foreground");
             var catalog = new ConfigCatalog(paths(), logger, logToFiles: false);
             CredentialStore credentials;
@@ -135,6 +139,7 @@ internal static class DaemonCommands
             }
 
             await using var flow = await definition.Create(1, ct).ConfigureAwait(false);
+            running = flow;
             try
             {
                 await flow.RunAsync(ct).ConfigureAwait(false);
