@@ -225,7 +225,8 @@ internal static class DaemonCommands
         var process = Environment.ProcessPath ?? "sluice";
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
         {
-            return (process, [typeof(DaemonCommands).Assembly.Location, .. arguments]);
+            // Through dotnet the program is never a single file, so its assembly sits in the base directory.
+            return (process, [Path.Combine(AppContext.BaseDirectory, "sluice.dll"), .. arguments]);
         }
 
         return (process, arguments);
