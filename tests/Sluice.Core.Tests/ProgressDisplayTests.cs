@@ -98,6 +98,26 @@ public class ProgressDisplayTests
         Assert.Equal(string.Empty, error);
     }
 
+    /// <summary>Runs a shell command on a pseudo-terminal (script(1)); what it drew is its standard output.</summary>
+    internal static Process OnPseudoTerminal(string command, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-q", "-e", "-c", command, "/dev/null" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["TERM"] = "xterm";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        return process;
+    }
+
     [Fact]
     public async Task On_a_pseudo_terminal_post_draws_the_progress_line_on_standard_error()
     {
@@ -107,15 +127,7 @@ public class ProgressDisplayTests
 
         // script(1) runs the command on a pseudo-terminal; standard output goes to a file, standard error stays on the terminal.
         var command = $"dotnet '{CliFlowTests.Sluice}' post --outlet url --post_baseUrl http://pump/ --post_baseDir '{dir.Path}' '{tree}' > '{urls}'";
-        var info = new ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-q", "-e", "-c", command, "/dev/null" })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["TERM"] = "xterm";
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
+        using var process = OnPseudoTerminal(command, new Dictionary<string, string>());
         var terminal = process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
@@ -126,5 +138,56 @@ public class ProgressDisplayTests
         Assert.Contains($"\u001b[2Kpost: 120/120 files, {total:F1}/{total:F1} MiB", screen);
         Assert.Equal(120, File.ReadAllLines(urls).Count(l => l.EndsWith(".bin", StringComparison.Ordinal)));
         Assert.DoesNotContain("files/s", File.ReadAllText(urls));
+    }
+}
+
+/// <summary><c>sluice foreground</c> on a pseudo-terminal: the log lines, and the progress line below them.</summary>
+[Collection("Mosquitto")]
+public class ForegroundProgressTests(Sluice.Tests.Servers.MosquittoServer mosquitto)
+{
+    [Fact]
+    public async Task Foreground_on_a_pseudo_terminal_shows_the_downloads_progress_below_its_log()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("config/subscribe"));
+        Directory.CreateDirectory(dir.File("source/obs"));
+        for (var i = 0; i < 5; i++)
+        {
+            File.WriteAllBytes(dir.File($"source/obs/f{i}.bin"), new byte[50_000]);
+        }
+
+        var exchange = "xfg" + Guid.NewGuid().ToString("N")[..6];
+        File.WriteAllText(dir.File("config/subscribe/fg.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {dir.File("dest")}\nmirror on\nmessageCountMax 10\n");
+        var command = $"dotnet '{CliFlowTests.Sluice}' foreground subscribe/fg";
+        using var process = ProgressDisplayTests.OnPseudoTerminal(command, new Dictionary<string, string> { ["SLUICE_CONFIG_DIR"] = dir.File("config"), ["SLUICE_STATE_DIR"] = dir.File("state") });
+        var terminal = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            // Announce the files until the flow has had its messageCountMax (it may subscribe after the first posts).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            while (!process.HasExited && !timeout.IsCancellationRequested)
+            {
+                var post = CliFlowTests.Process(dir.File("config"), dir.File("state"), "post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", "file://" + dir.File("source") + "/", "--post_baseDir", dir.File("source"), dir.File("source/obs"));
+                Assert.True(post.Code == 0, post.Err);
+                await Task.Delay(500);
+            }
+
+            Assert.True(process.HasExited, "the foreground flow did not reach its messageCountMax");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        await process.WaitForExitAsync();
+        var screen = await terminal;
+        Assert.True(process.ExitCode == 0, screen + await error);
+        Assert.Contains("after_accept accepted:", screen);
+        Assert.Matches(@"\u001b\[2Ksubscribe/fg: [1-9][0-9]* files, [0-9.]+ MiB, ", screen);
+        Assert.True(File.Exists(dir.File("dest/obs/f4.bin")));
     }
 }

@@ -131,6 +131,7 @@ internal static class DaemonCommands
                 return 1;
             }
 
+            Adapters.RegisterAll();
             var definition = catalog.Define(component, name, credentials);
             if (definition.Error is not null || definition.Create is null)
             {
