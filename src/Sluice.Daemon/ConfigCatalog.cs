@@ -119,12 +119,12 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                     var settings = ConfigMapping.ToSettings(config, paths, credentials, instance, time);
                     return FlowFactory.CreateAsync(settings with { Callbacks = [.. settings.Callbacks, closer] }, log, time, ct);
                 })
-                { Fingerprint = config.Fingerprint };
+                { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
             }
 
             if (component == "watch")
             {
-                return new FlowDefinition(full, 1, (instance, ct) => CreateWatchAsync(config, credentials, instance, ct)) { Fingerprint = config.Fingerprint };
+                return new FlowDefinition(full, 1, (instance, ct) => CreateWatchAsync(config, credentials, instance, ct)) { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
             }
 
             return new FlowDefinition(full, 1, null) { Error = $"{config.File}: the {component} component does not run in the daemon yet" };

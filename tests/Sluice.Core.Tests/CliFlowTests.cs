@@ -26,7 +26,7 @@ public class CliFlowTests(MosquittoServer mosquitto)
         Assert.Contains("subscribe/demo", output);
     }
 
-    private static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
+    internal static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
     internal static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args) => Process(configDir, stateDir, new Dictionary<string, string>(), args);
 

@@ -38,7 +38,7 @@ public class FlowSupervisorTests
         var status = supervisor.Status().ToDictionary(s => s.Name);
         Assert.Equal("running", status["subscribe/good"].State);
         Assert.Equal(2, status["subscribe/good"].InstancesRunning);
-        Assert.Equal("retrying", status["shovel/bad"].State);
+        Assert.Equal("restarting", status["shovel/bad"].State);
         Assert.Equal("broker connection refused", status["shovel/bad"].LastError);
         Assert.Equal("failed", status["sarra/broken"].State);
         Assert.Contains("sarra/broken.conf:3", status["sarra/broken"].LastError);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core;
 using Sluice.Core.Flows;
+using Sluice.Core.Formats;
 using Sluice.Core.Messages;
 
 namespace Sluice.Daemon.Tests;
@@ -25,7 +26,7 @@ internal static class TestFlows
         {
             await Task.Delay(5, cancellationToken);
             var n = Interlocked.Increment(ref _n);
-            return [new FlowMessage(new NotificationMessage("20261123T183058.0", "http://h/", $"t/{n}"), n)];
+            return [new FlowMessage(new NotificationMessage(SrTime.Format(DateTimeOffset.UtcNow), "http://h/", $"t/{n}"), n)];
         }
 
         public ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Sluice.Cli.Progress;
 using Sluice.Core.Config;
+using Sluice.Core.Flows;
 using Sluice.Core.Logging;
 using Sluice.Daemon;
 using Sluice.Daemon.Control;
@@ -62,14 +64,20 @@ internal static class DaemonCommands
         status.SetAction(async (r, ct) => await StatusAsync(context, paths(), r.GetValue(json), ct).ConfigureAwait(false));
         yield return status;
 
-        var sanity = new Command("sanity", "Start the daemon again if it died (safe to run from cron).");
+        var sanity = new Command("sanity", "Restart hung flows, and the daemon if it died (safe to run from cron).");
         sanity.SetAction(async (_, ct) =>
         {
             var options = Options(paths());
             using var client = new ControlClient(options.SocketPath);
             if (await client.IsRunningAsync(ct).ConfigureAwait(false))
             {
-                await context.Out.WriteLineAsync("sanity: daemon running").ConfigureAwait(false);
+                var restarted = await client.SanityAsync(ct).ConfigureAwait(false);
+                foreach (var r in restarted)
+                {
+                    await context.Out.WriteLineAsync($"sanity: restarted {r.Flow} ({r.Reason})").ConfigureAwait(false);
+                }
+
+                await context.Out.WriteLineAsync(restarted.Count == 0 ? "sanity: daemon running, no flow hung" : $"sanity: daemon running, {restarted.Count} flow(s) restarted").ConfigureAwait(false);
                 return 0;
             }
 
@@ -107,7 +115,9 @@ internal static class DaemonCommands
                 return 1;
             }
 
-            using var provider = new TextWriterLoggerProvider(context.Error);
+            Flow? running = null;
+            await using var progress = ProgressDisplay.Start(context, $"{component}/{name}", () => running is null ? default : ProgressDisplay.Done(running.Metrics));
+            using var provider = new TextWriterLoggerProvider(progress?.Log ?? context.Error);
             var logger = provider.CreateLogger("foreground");
             var catalog = new ConfigCatalog(paths(), logger, logToFiles: false);
             CredentialStore credentials;
@@ -121,6 +131,7 @@ internal static class DaemonCommands
                 return 1;
             }
 
+            Adapters.RegisterAll();
             var definition = catalog.Define(component, name, credentials);
             if (definition.Error is null && definition.Service is not null)
             {
@@ -143,6 +154,7 @@ internal static class DaemonCommands
             }
 
             await using var flow = await definition.Create(1, ct).ConfigureAwait(false);
+            running = flow;
             try
             {
                 await flow.RunAsync(ct).ConfigureAwait(false);
@@ -228,7 +240,8 @@ internal static class DaemonCommands
         var process = Environment.ProcessPath ?? "sluice";
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
         {
-            return (process, [typeof(DaemonCommands).Assembly.Location, .. arguments]);
+            // Through dotnet the program is never a single file, so its assembly sits in the base directory.
+            return (process, [Path.Combine(AppContext.BaseDirectory, "sluice.dll"), .. arguments]);
         }
 
         return (process, arguments);
@@ -286,7 +299,7 @@ internal static class DaemonCommands
             var full = $"{component}/{name}";
             if (flows.All(f => f.Name != full))
             {
-                flows.Add(new FlowStatus { Name = full, State = enabled ? "stopped" : "disabled" });
+                flows.Add(new FlowStatus { Name = full, State = enabled ? RunStates.Stopped : RunStates.Disabled });
             }
         }
 
@@ -302,16 +315,14 @@ internal static class DaemonCommands
             console.Profile.Width = 240; // a pipe or a file: do not squeeze the table to 80 columns
         }
 
-        console.WriteLine(info is null ? "daemon: not running" : $"daemon: running, pid {info.Pid}, memory {info.MemoryBytes / (1024 * 1024)} MiB, since {info.Started:u}");
-        var table = new Table().AddColumns("configuration", "state", "run", "received", "posted", "rejected", "dups", "failed", "retry", "MiB", "msg/s", "lag s", "last error");
+        console.WriteLine(info is null ? "daemon: not running" : $"daemon: running, pid {info.Pid}, memory {info.MemoryBytes / (1024 * 1024)} MiB (all flows), since {info.Started:u}");
+        var table = new Table().AddColumns("configuration", "state", "run", "in", "out", "rejected", "dups", "failed", "retry", "MiB", "msg/s", "MiB/s", "lag s", "last error");
         foreach (var f in flows.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             table.AddRow(
-                Markup.Escape(f.Name), StateMarkup(f.State), $"{f.InstancesRunning}/{f.Instances}", f.Received.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                f.Posted.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Rejected.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                f.Duplicates.ToString(System.Globalization.CultureInfo.InvariantCulture), f.Failed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                f.RetryQueued.ToString(System.Globalization.CultureInfo.InvariantCulture), (f.Bytes / (1024.0 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture),
-                f.MessagesPerSecond.ToString("F1", System.Globalization.CultureInfo.InvariantCulture), f.LagSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(f.Name), StateMarkup(f.State, f.Waiting), $"{f.InstancesRunning}/{f.Instances}", Count(f.Received), Count(f.Posted), Count(f.Rejected),
+                Count(f.Duplicates), Count(f.Failed), Count(f.RetryQueued), Number(f.Bytes / (1024.0 * 1024)), Number(f.MessagesPerSecond),
+                Number(f.BytesPerSecond / (1024.0 * 1024)), Number(f.LagSeconds),
                 Markup.Escape(f.LastError is { } e ? (e.Length > 60 ? e[..60] + "..." : e).ReplaceLineEndings(" ") : string.Empty));
         }
 
@@ -319,12 +330,17 @@ internal static class DaemonCommands
         return 0;
     }
 
-    private static string StateMarkup(string state) => state switch
+    private static string Count(long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Number(double x) => x.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string StateMarkup(string state, string? waiting) => state switch
     {
-        "running" => "[green]running[/]",
-        "failed" => "[red]failed[/]",
-        "retrying" => "[yellow]retrying[/]",
-        "partial" => "[yellow]partial[/]",
+        RunStates.Running => "[green]running[/]",
+        RunStates.Failed or RunStates.Hung => $"[red]{state}[/]",
+        RunStates.Restarting or RunStates.Partial or RunStates.Lagging or RunStates.Retrying => $"[yellow]{state}[/]",
+        RunStates.Waiting => $"[blue]waiting[/]{(waiting is null ? string.Empty : " " + Markup.Escape(waiting))}",
+        RunStates.Idle => "[grey]idle[/]",
         _ => Markup.Escape(state),
     };
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Cli.Progress;
 using Sluice.Core;
 using Sluice.Core.Brokers;
 using Sluice.Core.Checksums;
@@ -96,8 +97,16 @@ internal static class PostCommand
 
             try
             {
-                await using var flow = new Flow(new FlowOptions { Name = "post/command-line", Concurrency = 1 }, input, null, output, NullLogger.Instance);
-                await flow.RunAsync(cancellationToken).ConfigureAwait(false);
+                var posted = ProgressDisplay.CountPosted();
+                var progress = ProgressDisplay.IsTerminal(context) && ProgressDisplay.Measure(result.GetValue(paths)!) is var (files, bytes)
+                    ? ProgressDisplay.Start(context, "post", () => posted.Done, files, bytes)
+                    : null;
+                await using var flow = new Flow(new FlowOptions { Name = "post/command-line", Concurrency = 1 }, input, null, output, NullLogger.Instance, callbacks: [posted]);
+                await using (progress)
+                {
+                    await flow.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 if (broker is not null)
                 {
                     await context.Error.WriteLineAsync($"sluice post: {flow.Metrics.Posted} message(s) posted to {broker.Url}").ConfigureAwait(false);

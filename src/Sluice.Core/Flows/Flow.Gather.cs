@@ -9,6 +9,7 @@ public sealed partial class Flow
         var nextHousekeeping = _time.GetUtcNow() + _options.Housekeeping;
         while (!cancellationToken.IsCancellationRequested)
         {
+            Metrics.MarkTick(_time.GetUtcNow());
             if (CountReached)
             {
                 FlowLog.CountReached(_logger, _options.MessageCountMax);
@@ -54,6 +55,7 @@ public sealed partial class Flow
 
             Interlocked.Add(ref _handled, batch.Count);
             Metrics.AddReceived(batch.Count);
+            Metrics.MarkReceived(_time.GetUtcNow());
             await FilterAsync(batch, cancellationToken).ConfigureAwait(false);
             await ThrottleAsync(batch.Count, cancellationToken).ConfigureAwait(false);
         }
@@ -113,6 +115,8 @@ public sealed partial class Flow
         _nodupe?.Flush();
         await ReportAsync(worklist.Rejected, cancellationToken).ConfigureAwait(false);
         await AcknowledgeAsync(worklist.Rejected, CancellationToken.None).ConfigureAwait(false);
+        Metrics.MarkProgress(_time.GetUtcNow());
+        Metrics.AddInFlight(worklist.Incoming.Count);
         foreach (var item in worklist.Incoming)
         {
             await _toWork.Writer.WriteAsync(item, CancellationToken.None).ConfigureAwait(false);

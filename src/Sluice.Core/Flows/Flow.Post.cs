@@ -94,6 +94,8 @@ public sealed partial class Flow
         await ReportAsync(worklist.Rejected.Concat(givenUp), cancellationToken).ConfigureAwait(false);
 
         await AcknowledgeAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        Metrics.AddInFlight(-batch.Count);
+        Metrics.MarkProgress(_time.GetUtcNow());
         var fromRetry = batch.Count(b => b.IsRetry);
         if (fromRetry > 0 && Interlocked.Add(ref _retriesOutstanding, -fromRetry) == 0)
         {
@@ -205,6 +207,7 @@ public sealed partial class Flow
         }
 
         Interlocked.Add(ref _retriesOutstanding, items.Count);
+        Metrics.AddInFlight(items.Count);
         foreach (var retry in items)
         {
             var item = new FlowMessage(retry.Message) { Failures = retry.Failures, FirstFailure = retry.FirstFailure, IsRetry = true, Received = _time.GetUtcNow() };

@@ -63,6 +63,7 @@ public sealed partial class Flow
                 }
             }
 
+            Metrics.MarkProgress(_time.GetUtcNow());
             await _toPost.Writer.WriteAsync(item, CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -30,6 +30,7 @@ public sealed partial class Flow : IAsyncDisposable
     private long _handled;
     private int _retriesOutstanding;
     private DateTimeOffset _lastRetry;
+    private CancellationTokenSource? _abort;
 
     public Flow(
         FlowOptions options,
@@ -84,8 +85,10 @@ public sealed partial class Flow : IAsyncDisposable
             await callback.OnStartAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Work and post keep going after a stop request until what was gathered is done.
+        // Work and post keep going after a stop request until what was gathered is done (or Abort is called).
         using var drain = new CancellationTokenSource();
+        Volatile.Write(ref _abort, drain);
+        Metrics.MarkStarted(_time.GetUtcNow());
         var workers = new Task[Math.Max(1, _options.Concurrency)];
         for (var i = 0; i < workers.Length; i++)
         {
@@ -100,14 +103,41 @@ public sealed partial class Flow : IAsyncDisposable
         finally
         {
             _toWork.Writer.TryComplete();
-            await Task.WhenAll(workers).ConfigureAwait(false);
+            await DrainAsync(Task.WhenAll(workers), drain.Token).ConfigureAwait(false);
             _toPost.Writer.TryComplete();
-            await post.ConfigureAwait(false);
+            await DrainAsync(post, drain.Token).ConfigureAwait(false);
+            Volatile.Write(ref _abort, null);
             await HousekeepingAsync(CancellationToken.None).ConfigureAwait(false);
             foreach (var callback in _callbacks)
             {
                 await callback.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Cuts short the work in progress of a flow asked to stop that did not finish in time (a hung transfer):
+    /// what was not acknowledged is delivered again by the broker.
+    /// </summary>
+    public void Abort()
+    {
+        try
+        {
+            Volatile.Read(ref _abort)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task DrainAsync(Task stage, CancellationToken aborted)
+    {
+        try
+        {
+            await stage.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
         }
     }
 

@@ -15,6 +15,12 @@ public sealed class FlowMetrics
     private long _retryQueued;
     private long _bytes;
     private long _lagMilliseconds;
+    private long _inFlight;
+    private long _started;
+    private long _lastReceived;
+    private long _lastProgress;
+    private long _lastTick;
+    private volatile string? _waiting;
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -43,6 +49,42 @@ public sealed class FlowMetrics
     /// <summary>The last message's lag (now minus pubTime).</summary>
     public TimeSpan Lag => TimeSpan.FromMilliseconds(Interlocked.Read(ref _lagMilliseconds));
 
+    /// <summary>Messages accepted for work whose work and post are not yet done.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>When the flow started running.</summary>
+    public DateTimeOffset? Started => Read(ref _started);
+
+    /// <summary>When the flow last received a message.</summary>
+    public DateTimeOffset? LastReceived => Read(ref _lastReceived);
+
+    /// <summary>When a message last finished a stage (filtered, worked, posted).</summary>
+    public DateTimeOffset? LastProgress => Read(ref _lastProgress);
+
+    /// <summary>When the flow's gather loop last went round (it does at least every <c>ReceiveWait</c> while healthy).</summary>
+    public DateTimeOffset? LastTick => Read(ref _lastTick);
+
+    /// <summary>What the flow is waiting for instead of working (sr3's <c>wVip</c>: <c>vip</c>), or null.</summary>
+    public string? Waiting => _waiting;
+
+    /// <summary>Says the flow is waiting (for a vip, say) rather than working; null when it works again.</summary>
+    public void SetWaiting(string? reason) => _waiting = reason;
+
+    internal void MarkStarted(DateTimeOffset now)
+    {
+        Write(ref _started, now);
+        Write(ref _lastProgress, now);
+        Write(ref _lastTick, now);
+    }
+
+    internal void MarkReceived(DateTimeOffset now) => Write(ref _lastReceived, now);
+
+    internal void MarkProgress(DateTimeOffset now) => Write(ref _lastProgress, now);
+
+    internal void MarkTick(DateTimeOffset now) => Write(ref _lastTick, now);
+
+    internal void AddInFlight(long n) => Interlocked.Add(ref _inFlight, n);
+
     internal void AddReceived(long n) => Interlocked.Add(ref _received, n);
 
     internal void AddAccepted(long n) => Interlocked.Add(ref _accepted, n);
@@ -68,4 +110,8 @@ public sealed class FlowMetrics
     internal void SetRetryQueued(long n) => Interlocked.Exchange(ref _retryQueued, n);
 
     internal void SetLag(TimeSpan lag) => Interlocked.Exchange(ref _lagMilliseconds, (long)lag.TotalMilliseconds);
+
+    private static DateTimeOffset? Read(ref long ticks) => Interlocked.Read(ref ticks) is var t && t == 0 ? null : new DateTimeOffset(t, TimeSpan.Zero);
+
+    private static void Write(ref long ticks, DateTimeOffset time) => Interlocked.Exchange(ref ticks, time.UtcTicks);
 }

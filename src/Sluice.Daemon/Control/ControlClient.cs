@@ -72,6 +72,14 @@ public sealed class ControlClient : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Asks the daemon to restart its hung flows; what it restarted.</summary>
+    public async Task<IReadOnlyList<SanityRestart>> SanityAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync(new Uri("sanity", UriKind.Relative), null, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<List<SanityRestart>>(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
         using var response = await _http.PostAsync(new Uri("shutdown", UriKind.Relative), null, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace Sluice.Daemon.Control;
 /// <summary>
 /// The daemon's control API, on a Unix socket (only the user can reach it) and optionally on a loopback
 /// HTTP port: <c>GET /status</c>, <c>GET /metrics</c> (Prometheus text), <c>POST /flows/{component}/{config}/start|stop|restart</c>,
-/// <c>POST /shutdown</c>.
+/// <c>POST /sanity</c> (restart hung flows), <c>POST /shutdown</c>.
 /// </summary>
 public sealed class ControlServer : IAsyncDisposable
 {
@@ -82,6 +82,11 @@ public sealed class ControlServer : IAsyncDisposable
             }
 
             return Results.Json(supervisor.Status());
+        });
+        app.MapPost("/sanity", async () =>
+        {
+            var restarted = await supervisor.SanityAsync().ConfigureAwait(false);
+            return Results.Json(restarted.Select(r => new SanityRestart(r.Flow, r.Reason)).ToList());
         });
         app.MapPost("/shutdown", () =>
         {

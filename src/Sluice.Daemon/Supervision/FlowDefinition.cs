@@ -20,4 +20,7 @@ public sealed record FlowDefinition(string Name, int Instances, Func<int, Cancel
 
     /// <summary>A fingerprint of the configuration, so a reload restarts only what changed.</summary>
     public string Fingerprint { get; init; } = string.Empty;
+
+    /// <summary>When the flow counts as hung, idle, lagging or retrying (<c>runStateThreshold_*</c>).</summary>
+    public RunStateThresholds Thresholds { get; init; } = RunStateThresholds.Default;
 }

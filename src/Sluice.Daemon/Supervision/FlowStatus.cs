@@ -29,9 +29,20 @@ public sealed record FlowStatus
 
     public long RetryQueued { get; init; }
 
+    /// <summary>Messages accepted whose work and post are not done yet.</summary>
+    public long InFlight { get; init; }
+
     public double LagSeconds { get; init; }
 
     public double MessagesPerSecond { get; init; }
+
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>Seconds since the last message was received (null: none yet).</summary>
+    public double? LastReceivedSecondsAgo { get; init; }
+
+    /// <summary>What the flow waits for instead of working (<c>vip</c>), when its state is <c>waiting</c>.</summary>
+    public string? Waiting { get; init; }
 
     public int Restarts { get; init; }
 

@@ -16,6 +16,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
     private readonly Dictionary<string, Supervised> _flows = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
+    /// <summary>How long an aborted flow may take to end after its work was cut short.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(10);
+
     public FlowSupervisor(ILogger logger, TimeProvider? time = null, TimeSpan? stopTimeout = null)
     {
         _logger = logger;
@@ -170,6 +173,57 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
         await Task.WhenAll(all.Where(f => f.Definition.Service is not null).Select(f => f.StopAsync(_stopTimeout))).ConfigureAwait(false);
     }
 
+    /// <summary>Stops a flow (cutting its work short after <paramref name="grace"/>) and starts it again; false when there is no such flow.</summary>
+    public async Task<bool> RestartAsync(string name, TimeSpan? grace = null)
+    {
+        Supervised? flow;
+        lock (_lock)
+        {
+            _flows.TryGetValue(name, out flow);
+        }
+
+        if (flow is null)
+        {
+            return false;
+        }
+
+        // The same flow again, so its counters and restart count carry on.
+        await flow.StopAsync(grace ?? _stopTimeout).ConfigureAwait(false);
+        flow.Start();
+        return true;
+    }
+
+    /// <summary>
+    /// Restarts the flows that are hung or miss instances (what <c>sluice sanity</c> asks for); flows stopped on purpose
+    /// are left alone. Returns what it restarted, and why.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Flow, string Reason)>> SanityAsync()
+    {
+        List<Supervised> all;
+        lock (_lock)
+        {
+            all = [.. _flows.Values.OrderBy(f => f.Definition.Name, StringComparer.Ordinal)];
+        }
+
+        var restarted = new List<(string, string)>();
+        var now = _time.GetUtcNow();
+        foreach (var flow in all)
+        {
+            if (flow.SanityReason(now) is not { } reason)
+            {
+                continue;
+            }
+
+            SupervisorLog.SanityRestart(_logger, flow.Definition.Name, reason);
+
+            // Hung work will not finish by itself: give it a moment, then cut it short.
+            await RestartAsync(flow.Definition.Name, TimeSpan.FromSeconds(Math.Min(_stopTimeout.TotalSeconds, 2))).ConfigureAwait(false);
+            restarted.Add((flow.Definition.Name, reason));
+        }
+
+        return restarted;
+    }
+
     /// <summary>The status of every flow.</summary>
     public IReadOnlyList<FlowStatus> Status()
     {
@@ -202,8 +256,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
         private CancellationTokenSource? _stop;
         private Task _running = Task.CompletedTask;
         private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private (DateTimeOffset Time, long Received) _lastSample;
+        private (DateTimeOffset Time, long Received, long Bytes) _lastSample;
         private double _rate;
+        private double _byteRate;
 
         public FlowDefinition Definition { get; } = definition;
 
@@ -267,7 +322,21 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
             }
             catch (TimeoutException)
             {
+                // Cut the work short (a hung transfer, say): what was not acknowledged is delivered again.
                 SupervisorLog.StopTimedOut(owner._logger, Definition.Name, timeout.TotalSeconds);
+                foreach (var instance in _instances)
+                {
+                    instance.Flow?.Abort();
+                }
+
+                try
+                {
+                    await _running.WaitAsync(AbortGrace, owner._time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    SupervisorLog.AbortTimedOut(owner._logger, Definition.Name);
+                }
             }
 
             foreach (var instance in _instances)
@@ -354,54 +423,31 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
         public FlowStatus Status(DateTimeOffset now)
         {
             var received = _instances.Sum(i => i.Total(m => m.Received));
+            var bytes = _instances.Sum(i => i.Total(m => m.Bytes));
             if (_lastSample.Time != default && now > _lastSample.Time)
             {
                 var seconds = (now - _lastSample.Time).TotalSeconds;
                 if (seconds >= 1)
                 {
                     _rate = (received - _lastSample.Received) / seconds;
-                    _lastSample = (now, received);
+                    _byteRate = (bytes - _lastSample.Bytes) / seconds;
+                    _lastSample = (now, received, bytes);
                 }
             }
             else
             {
-                _lastSample = (now, received);
+                _lastSample = (now, received, bytes);
             }
 
-            var states = _instances.Select(i => i.State).ToList();
-            var running = states.Count(s => s == FlowState.Running);
-            string state;
-            if (Definition.Error is not null)
-            {
-                state = "failed";
-            }
-            else if (running == _instances.Length)
-            {
-                state = "running";
-            }
-            else if (running > 0)
-            {
-                state = "partial";
-            }
-            else if (states.Any(s => s == FlowState.Restarting))
-            {
-                state = "retrying";
-            }
-            else if (states.All(s => s == FlowState.Finished))
-            {
-                state = "finished";
-            }
-            else
-            {
-                state = "stopped";
-            }
-
+            var views = _instances.Select(i => new RunStates.InstanceView(i.State, i.Flow?.Metrics)).ToList();
+            var live = views.Where(v => v.State == FlowState.Running && v.Metrics is not null).Select(v => v.Metrics!).ToList();
+            var lastReceived = live.Select(m => m.LastReceived).Where(t => t is not null).Max();
             return new FlowStatus
             {
                 Name = Definition.Name,
-                State = state,
+                State = RunStates.Of(views, Definition.Thresholds, now, Definition.Error is not null),
                 Instances = _instances.Length,
-                InstancesRunning = running,
+                InstancesRunning = live.Count,
                 Received = received,
                 Accepted = _instances.Sum(i => i.Total(m => m.Accepted)),
                 Rejected = _instances.Sum(i => i.Total(m => m.Rejected)),
@@ -409,13 +455,33 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                 Ok = _instances.Sum(i => i.Total(m => m.WorkOk)),
                 Failed = _instances.Sum(i => i.Total(m => m.WorkFailed)),
                 Posted = _instances.Sum(i => i.Total(m => m.Posted)),
-                Bytes = _instances.Sum(i => i.Total(m => m.Bytes)),
-                RetryQueued = _instances.Sum(i => i.Flow?.Metrics.RetryQueued ?? 0),
-                LagSeconds = _instances.Max(i => i.Flow?.Metrics.Lag.TotalSeconds ?? 0),
+                Bytes = bytes,
+                RetryQueued = live.Sum(m => m.RetryQueued),
+                InFlight = live.Sum(m => m.InFlight),
+                LagSeconds = live.Count == 0 ? 0 : live.Max(m => m.Lag.TotalSeconds),
                 MessagesPerSecond = Math.Round(_rate, 1),
+                BytesPerSecond = Math.Round(_byteRate),
+                LastReceivedSecondsAgo = lastReceived is { } t ? Math.Round((now - t).TotalSeconds, 1) : null,
+                Waiting = live.Select(m => m.Waiting).FirstOrDefault(w => w is not null),
                 Restarts = _instances.Sum(i => i.Restarts),
                 LastError = Definition.Error ?? _instances.Select(i => i.LastError).LastOrDefault(e => e is not null),
             };
+        }
+
+        /// <summary>Whether sanity should restart it: an instance hung, or missing (not running, not being restarted).</summary>
+        public string? SanityReason(DateTimeOffset now)
+        {
+            if (Definition.Error is not null || !IsRunning)
+            {
+                return null;
+            }
+
+            if (_instances.Any(i => i.State == FlowState.Running && i.Flow is { } f && RunStates.IsHung(f.Metrics, Definition.Thresholds, now)))
+            {
+                return RunStates.Hung;
+            }
+
+            return _instances.Any(i => i.State == FlowState.Stopped) ? "missing instances" : null;
         }
     }
 
@@ -467,10 +533,16 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
         [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; restarting in {Seconds}s")]
         public static partial void Crashed(ILogger logger, string flow, int instance, string reason, double seconds);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
+        [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
         public static partial void ServicesSlow(ILogger logger, double seconds);
 
         [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Flow} did not stop within {Seconds}s; abandoning its in-flight work (it will be delivered again)")]
         public static partial void StopTimedOut(ILogger logger, string flow, double seconds);
+
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "{Flow} did not end even when its work was cut short; starting it again beside what is left of it")]
+        public static partial void AbortTimedOut(ILogger logger, string flow);
+
+        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "sanity: restarting {Flow} ({Reason})")]
+        public static partial void SanityRestart(ILogger logger, string flow, string reason);
     }
 }
