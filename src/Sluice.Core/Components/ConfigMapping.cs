@@ -7,7 +7,7 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Components;
 
 /// <summary>The third layer: engine settings derived from a validated configuration.</summary>
-public static class ConfigMapping
+public static partial class ConfigMapping
 {
     /// <summary>The components that run on a broker subscription.</summary>
     public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "shovel", "winnow", "report", "flow"]);
@@ -46,14 +46,8 @@ public static class ConfigMapping
             ? Download(config, postBroker is not null, credentials) with { StateDirectory = paths.FlowState(config.Component, config.Name) }
             : null;
 
-        var postExchanges = new List<string>();
-        if (postBroker is not null)
-        {
-            // The loader resolved sr3's default (xs_<post_broker user>, with post_exchangeSuffix).
-            var exchange = config.String("post_exchange") ?? "xpublic";
-            var split = config.Count("post_exchangeSplit");
-            postExchanges.AddRange(split > 1 ? Enumerable.Range(0, (int)split).Select(i => exchange + i.ToString("D2", CultureInfo.InvariantCulture)) : [exchange]);
-        }
+        // The loader resolved sr3's default post_exchange (xs_<post_broker user>, with post_exchangeSuffix).
+        var postExchanges = postBroker is not null ? PostExchanges(config) : [];
 
         return new FlowSettings
         {
