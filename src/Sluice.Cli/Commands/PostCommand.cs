@@ -22,7 +22,22 @@ internal static class PostCommand
         var baseUrl = new Option<string?>("--post_baseUrl", "--post-baseurl") { Description = "The URL the files are served under (required without -c)." };
         var baseDir = new Option<string?>("--post_baseDir", "--post-basedir") { Description = "The local directory post_baseUrl serves; relPaths are relative to it." };
         var identity = new Option<string>("--identity") { Description = "sha512 (default), md5, sha256, sha384, cod,<alg>, random, arbitrary or none.", DefaultValueFactory = _ => "sha512" };
-        var blockSize = new Option<long>("--blockSize", "--blocksize") { Description = "1: whole files (default); 0: 50 MiB blocks; N: blocks of N bytes.", DefaultValueFactory = _ => 1 };
+        var blockSize = new Option<long>("--blockSize", "--blocksize")
+        {
+            Description = "1: whole files (default); 0: 50 MiB blocks; N: blocks of N bytes (a size, as in sr3: 4M, 10mb).",
+            DefaultValueFactory = _ => 1,
+            CustomParser = parsed =>
+            {
+                var text = parsed.Tokens.Count > 0 ? parsed.Tokens[0].Value : "1";
+                if (ConfigValues.TryCount(text, out var size) && size >= 0)
+                {
+                    return size;
+                }
+
+                parsed.AddError($"--blockSize: '{text}' is not a size (a number with k, m or g; b for base 2)");
+                return 1;
+            },
+        };
         var inline = new Option<bool>("--inline") { Description = "Put the content of small files in the message." };
         var inlineByteMax = new Option<long>("--inlineByteMax") { Description = "Largest file put inline.", DefaultValueFactory = _ => 4096 };
         var outlet = new Option<string>("--outlet") { Description = "json: print each message; url: print each file's URL.", DefaultValueFactory = _ => "json" };
