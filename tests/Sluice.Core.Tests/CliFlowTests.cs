@@ -28,7 +28,7 @@ public class CliFlowTests(MosquittoServer mosquitto)
 
     private static string Sluice => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
-    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
+    internal static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Sluice);

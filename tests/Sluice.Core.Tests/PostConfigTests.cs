@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Brokers;
@@ -11,23 +10,7 @@ namespace Sluice.Core.Tests;
 [Collection("Mosquitto")]
 public class PostConfigTests(MosquittoServer mosquitto)
 {
-    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sluice.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["SLUICE_CONFIG_DIR"] = configDir;
-        info.Environment["SLUICE_STATE_DIR"] = stateDir;
-        using var p = System.Diagnostics.Process.Start(info)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result, error);
-    }
+    private static (int Code, string Out, string Err) Process(string configDir, string stateDir, params string[] args) => CliFlowTests.Process(configDir, stateDir, args);
 
     [Fact]
     public async Task Post_with_a_configuration_announces_its_path_on_its_broker_and_exchange_with_its_identity_and_blocks()

@@ -2,8 +2,11 @@ using System.Security.Cryptography;
 
 namespace Sluice.Core.Transfers;
 
-/// <summary>A write-only stream that hashes what passes through it into an inner stream.</summary>
-internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Stream
+/// <summary>
+/// A write-only stream that hashes what passes through it into an inner stream, and holds the writes to
+/// <paramref name="rateLimit"/> (<c>byteRateMax</c>) when there is one.
+/// </summary>
+internal sealed class HashingStream(Stream inner, IncrementalHash? hash, ByteRateLimiter? rateLimit = null) : Stream
 {
     public long Written { get; private set; }
 
@@ -32,6 +35,7 @@ internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Strea
         hash?.AppendData(buffer, offset, count);
         inner.Write(buffer, offset, count);
         Written += count;
+        rateLimit?.WaitAsync(count, CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -39,6 +43,10 @@ internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Strea
         hash?.AppendData(buffer.Span);
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Written += buffer.Length;
+        if (rateLimit is not null)
+        {
+            await rateLimit.WaitAsync(buffer.Length, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -91,10 +91,10 @@ public static class Receiver
         await using (file.ConfigureAwait(false))
         {
             file.Seek(offset, SeekOrigin.Begin);
-            var sink = new HashingStream(file, hash);
+            var sink = new HashingStream(file, hash, rateLimit);
             await using (sink.ConfigureAwait(false))
             {
-                var size = await transfer.GetAsync(remotePath, RateLimitedStream.Wrap(sink, rateLimit), offset, length, cancellationToken).ConfigureAwait(false);
+                var size = await transfer.GetAsync(remotePath, sink, offset, length, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 return (size, hash is null ? null : Convert.ToBase64String(hash.GetHashAndReset()));
             }
@@ -141,12 +141,12 @@ public static class Receiver
                     file.SetLength(existing);
                 }
 
-                var sink = new HashingStream(file, hash);
+                var sink = new HashingStream(file, hash, options.RateLimit);
                 await using (sink.ConfigureAwait(false))
                 {
                     if (request.ExpectedSize is not { } size || existing < size || size == 0)
                     {
-                        await transfer.GetAsync(request.RemotePath, RateLimitedStream.Wrap(sink, options.RateLimit), existing, null, cancellationToken).ConfigureAwait(false);
+                        await transfer.GetAsync(request.RemotePath, sink, existing, null, cancellationToken).ConfigureAwait(false);
                     }
 
                     await file.FlushAsync(cancellationToken).ConfigureAwait(false);
