@@ -155,6 +155,61 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
     }
 
     [Fact]
+    public async Task After_kill_9_of_the_daemon_in_the_middle_of_a_partitioned_file_a_start_finishes_it()
+    {
+        using var dir = new TempDirectory();
+        var exchange = "xblk" + Guid.NewGuid().ToString("N")[..6];
+        await using var pump = new Pump(dir, mosquitto.Url, exchange);
+        await pump.StartAsync();
+        var config = dir.File("config");
+        var state = dir.File("state");
+        Directory.CreateDirectory(Path.Combine(config, "subscribe"));
+        // byteRateMax from the configuration slows the daemon so the kill lands while blocks are still coming.
+        File.WriteAllText(Path.Combine(config, "subscribe", "blk.conf"), $"broker {mosquitto.Url}\nexchange {exchange}\nsubtopic #\ndirectory {pump.Destination}\nmirror on\nbatch 1\nbyteRateMax 6M\n");
+        var arrived = Path.Combine(pump.Destination, "samples", "big_25MiB.bin");
+        var blocks = Path.Combine(state, "subscribe", "blk", "blocks");
+        int Received() => Directory.Exists(blocks) ? Directory.GetFiles(blocks, "*.blocks").Sum(f => File.ReadAllLines(f).Length - 5) : 0;
+        try
+        {
+            Assert.Equal(0, CliFlowTests.Process(config, state, "start").Code);
+            var post = Run("post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", pump.Server!.BaseUrl, "--post_baseDir", pump.Served, "--blockSize", "2Mi", pump.File);
+            Assert.True(post.Code == 0, post.Err);
+
+            var deadline = DateTime.UtcNow + Patience.Delivery;
+            while (DateTime.UtcNow < deadline && Received() < 2)
+            {
+                await Task.Delay(20);
+            }
+
+            var pid = int.Parse(File.ReadAllText(Path.Combine(state, "sluice.pid")), System.Globalization.CultureInfo.InvariantCulture);
+            using (var daemon = System.Diagnostics.Process.GetProcessById(pid))
+            {
+                daemon.Kill();
+                await daemon.WaitForExitAsync(new CancellationTokenSource(Patience.Delivery).Token);
+            }
+
+            Assert.False(File.Exists(arrived), "the kill came too late to prove anything");
+            var before = Received();
+            Assert.InRange(before, 2, 12);
+
+            Assert.Equal(0, CliFlowTests.Process(config, state, "start").Code);
+            deadline = DateTime.UtcNow + Patience.Stream;
+            while (DateTime.UtcNow < deadline && !File.Exists(arrived))
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.True(File.Exists(arrived), $"the file was never assembled ({Received()} of 13 blocks recorded)");
+            Assert.Equal(Sha512(pump.File), Sha512(arrived));
+            Assert.False(File.Exists(arrived + ".tmp"));
+        }
+        finally
+        {
+            CliFlowTests.Process(config, state, "stop");
+        }
+    }
+
+    [Fact]
     public void The_blocks_of_sr3s_own_messages_are_placed_where_sr3_cut_them()
     {
         var plans = Enumerable.Range(0, 3).Select(n =>
