@@ -91,6 +91,8 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
         var exchange = "xblk" + Guid.NewGuid().ToString("N")[..6];
         await using var pump = new Pump(dir, mosquitto.Url, exchange);
         await pump.StartAsync();
+        File.SetUnixFileMode(pump.File, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.SetLastWriteTimeUtc(pump.File, new DateTime(2026, 11, 23, 18, 30, 54, 969, DateTimeKind.Utc));
         await using var flow = await pump.SubscribeAsync(Blocks);
         var running = flow.RunAsync(CancellationToken.None);
 
@@ -108,6 +110,8 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
         Assert.Equal(Blocks - 1, flow.Metrics.Rejected);
         Assert.Equal(Blocks, flow.Metrics.Acknowledged);
         Assert.Equal(["big_25MiB.bin"], Directory.GetFiles(Path.GetDirectoryName(arrived)!).Select(Path.GetFileName));
+        Assert.InRange(File.GetLastWriteTimeUtc(arrived) - File.GetLastWriteTimeUtc(pump.File), TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1)); // timeCopy
+        Assert.Equal(File.GetUnixFileMode(pump.File), File.GetUnixFileMode(arrived)); // permCopy
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Sluice.Core.Components;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
@@ -13,6 +15,22 @@ namespace Sluice.Core.Tests.Flows;
 public class FlowLimitsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
+
+    [Fact]
+    public void The_limits_are_read_from_a_configuration_with_sr3s_size_units()
+    {
+        using var dir = new TempDirectory();
+        var config = ConfigLoader.LoadText("subscribe", "limits", "broker mqtt://127.0.0.1:1/\nbyteRateMax 1M\nfileSizeMax 64ki\ndiscard on\nmessageRateMax 2.5\nmessageAgeMax 10m\ntimeCopy off\n");
+        var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
+        Assert.Equal(1_000_000, settings.Download!.ByteRateMax);
+        Assert.Equal(65_536, settings.Download.FileSizeMax);
+        Assert.True(settings.Download.Discard);
+        Assert.False(settings.Download.Metadata.TimeCopy);
+        Assert.True(settings.Download.Metadata.PermCopy);
+        Assert.Equal(2.5, settings.Flow.MessageRateMax);
+        Assert.Equal(TimeSpan.FromMinutes(10), settings.Flow.MessageAgeMax);
+        Assert.Equal(Path.Combine(dir.File("state"), "subscribe", "limits"), settings.Download.StateDirectory);
+    }
 
     [Fact]
     public void The_byte_rate_limiter_books_each_chunk_on_one_schedule_and_saves_no_credit_when_idle()
