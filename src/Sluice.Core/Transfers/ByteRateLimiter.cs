@@ -47,6 +47,18 @@ public sealed class ByteRateLimiter
         }
     }
 
+    /// <summary>When the bytes booked so far have had their time at the rate.</summary>
+    internal DateTimeOffset Due
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _due;
+            }
+        }
+    }
+
     /// <summary>Books <paramref name="bytes"/> just copied and returns how long the copier must wait before it goes on.</summary>
     public TimeSpan Book(long bytes)
     {
