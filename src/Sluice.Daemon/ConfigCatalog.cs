@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Brokers;
-using Sluice.Core.Checksums;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
@@ -187,18 +186,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
     {
         var postText = config.String("post_broker") ?? throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, "watch needs a post_broker")]);
         var postUrl = BrokerUrl.Parse(credentials.Complete(postText));
-        var announce = new AnnounceOptions
-        {
-            PostBaseUrl = config.String("post_baseUrl") ?? throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, "watch needs a post_baseUrl")]),
-            PostBaseDir = config.String("post_baseDir"),
-            Identity = IdentitySetting.Parse(config.String("identity") ?? "sha512"),
-            BlockSize = config.Count("blockSize", 1),
-            Inline = config.Flag("inline"),
-            InlineByteMax = config.Count("inlineByteMax", 4096),
-            Source = config.String("source") ?? postUrl.User,
-            FromCluster = config.String("cluster") ?? postUrl.Host,
-            ToClusters = config.String("to_clusters"),
-        };
+        var announce = ConfigMapping.Announce(config, postUrl);
         var (log, logCloser) = InstanceLogger(config.Component, config.Name, instance, config);
         var watch = new Sluice.Core.Components.WatchInput(new WatchOptions
         {

@@ -18,11 +18,27 @@ internal static class PostCommand
 {
     public static Command Create(CliContext context)
     {
-        var paths = new Argument<string[]>("path") { Description = "Files or directories to announce.", Arity = ArgumentArity.OneOrMore };
-        var baseUrl = new Option<string>("--post_baseUrl", "--post-baseurl") { Description = "The URL the files are served under.", Required = true };
+        var paths = new Argument<string[]>("path") { Description = "Files or directories to announce (with -c: the configuration's path lines when none).", Arity = ArgumentArity.ZeroOrMore };
+        var config = new Option<string?>("--config", "-c") { Description = "Post with a post or watch configuration (component/name): its post_broker, post_baseUrl, post_exchange, identity, blockSize, ..." };
+        var baseUrl = new Option<string?>("--post_baseUrl", "--post-baseurl") { Description = "The URL the files are served under (required without -c)." };
         var baseDir = new Option<string?>("--post_baseDir", "--post-basedir") { Description = "The local directory post_baseUrl serves; relPaths are relative to it." };
         var identity = new Option<string>("--identity") { Description = "sha512 (default), md5, sha256, sha384, cod,<alg>, random, arbitrary or none.", DefaultValueFactory = _ => "sha512" };
-        var blockSize = new Option<long>("--blockSize", "--blocksize") { Description = "1: whole files (default); 0: 50 MiB blocks; N: blocks of N bytes.", DefaultValueFactory = _ => 1 };
+        var blockSize = new Option<long>("--blockSize", "--blocksize")
+        {
+            Description = "1: whole files (default); 0: 50 MiB blocks; N: blocks of N bytes (a size, as in sr3: 4M, 10mb).",
+            DefaultValueFactory = _ => 1,
+            CustomParser = parsed =>
+            {
+                var text = parsed.Tokens.Count > 0 ? parsed.Tokens[0].Value : "1";
+                if (ConfigValues.TryCount(text, out var size) && size >= 0)
+                {
+                    return size;
+                }
+
+                parsed.AddError($"--blockSize: '{text}' is not a size (a number with k, m or g; b for base 2)");
+                return 1;
+            },
+        };
         var inline = new Option<bool>("--inline") { Description = "Put the content of small files in the message." };
         var inlineByteMax = new Option<long>("--inlineByteMax") { Description = "Largest file put inline.", DefaultValueFactory = _ => 4096 };
         var outlet = new Option<string>("--outlet") { Description = "json: print each message; url: print each file's URL.", DefaultValueFactory = _ => "json" };
@@ -37,52 +53,133 @@ internal static class PostCommand
 
         var command = new Command("post", "Announce files and directory trees.")
         {
-            paths, baseUrl, baseDir, identity, blockSize, inline, inlineByteMax, outlet, source, cluster, postBroker, postExchange, postTopicPrefix, postFormat,
+            paths, config, baseUrl, baseDir, identity, blockSize, inline, inlineByteMax, outlet, source, cluster, postBroker, postExchange, postTopicPrefix, postFormat,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            IdentitySetting setting;
-            try
+            // An option given on the command line wins over the configuration's.
+            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+            FlowConfig? flowConfig = null;
+            if (result.GetValue(config) is { } configName)
             {
-                setting = IdentitySetting.Parse(result.GetValue(identity)!);
+                var parts = configName.Split('/', 2);
+                if (parts.Length != 2 || parts[0] is not ("post" or "watch"))
+                {
+                    await context.Error.WriteLineAsync($"sluice post: -c {configName}: expected post/<name> or watch/<name>").ConfigureAwait(false);
+                    return 1;
+                }
+
+                try
+                {
+                    flowConfig = ConfigLoader.Load(SluicePaths.FromEnvironment(), parts[0], parts[1].EndsWith(".conf", StringComparison.Ordinal) ? parts[1][..^5] : parts[1]);
+                }
+                catch (ConfigException ex)
+                {
+                    await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
+                    return 1;
+                }
             }
-            catch (FormatException ex)
+
+            var targets = result.GetValue(paths) is { Length: > 0 } given ? given : flowConfig?.List("path").ToArray() ?? [];
+            if (targets.Length == 0)
             {
-                await context.Error.WriteLineAsync($"sluice post: --identity: {ex.Message}").ConfigureAwait(false);
+                await context.Error.WriteLineAsync("sluice post: no path to announce (give files or directories, or path lines in the configuration)").ConfigureAwait(false);
                 return 1;
             }
 
-            var missing = result.GetValue(paths)!.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
+            if (flowConfig is null && result.GetValue(baseUrl) is null)
+            {
+                await context.Error.WriteLineAsync("sluice post: --post_baseUrl is required (or -c component/name)").ConfigureAwait(false);
+                return 1;
+            }
+
+            var missing = targets.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
             if (missing.Count > 0)
             {
                 await context.Error.WriteLineAsync($"sluice post: no such file or directory: {string.Join(", ", missing)}").ConfigureAwait(false);
                 return 1;
             }
 
-            var options = new AnnounceOptions
+            IdentitySetting? identityGiven = null;
+            if (Given(identity) || flowConfig is null)
             {
-                PostBaseUrl = result.GetValue(baseUrl)!,
-                PostBaseDir = result.GetValue(baseDir),
-                Identity = setting,
-                BlockSize = result.GetValue(blockSize),
-                Inline = result.GetValue(inline),
-                InlineByteMax = result.GetValue(inlineByteMax),
-                Source = result.GetValue(source),
-                FromCluster = result.GetValue(cluster),
-            };
-            await using var input = new PostInput(new FileAnnouncer(options), result.GetValue(paths)!, cancellationToken: cancellationToken);
+                try
+                {
+                    identityGiven = IdentitySetting.Parse(result.GetValue(identity)!);
+                }
+                catch (FormatException ex)
+                {
+                    await context.Error.WriteLineAsync($"sluice post: --identity: {ex.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+
+            AnnounceOptions options;
+            BrokerUrl? brokerUrl = null;
+            IReadOnlyList<string> exchanges = [result.GetValue(postExchange)!];
+            var formatName = result.GetValue(postFormat)!;
+            var topicPrefix = result.GetValue(postTopicPrefix);
+            CredentialStore? credentials = null;
+            try
+            {
+                if (result.GetValue(postBroker) is { } brokerText)
+                {
+                    credentials = CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
+                    brokerUrl = BrokerUrl.Parse(credentials.Complete(brokerText));
+                }
+
+                if (flowConfig is not null)
+                {
+                    credentials ??= CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
+                    brokerUrl ??= ConfigMapping.PostBroker(flowConfig, credentials);
+                    options = ConfigMapping.Announce(Given(baseUrl) ? flowConfig with { Values = Override(flowConfig, "post_baseUrl", result.GetValue(baseUrl)!) } : flowConfig, brokerUrl);
+                    exchanges = Given(postExchange) ? exchanges : ConfigMapping.PostExchanges(flowConfig);
+                    formatName = Given(postFormat) ? formatName : flowConfig.String("post_format") ?? "v03";
+                    topicPrefix = Given(postTopicPrefix) ? topicPrefix : flowConfig.String("post_topicPrefix");
+                }
+                else
+                {
+                    options = new AnnounceOptions
+                    {
+                        PostBaseUrl = result.GetValue(baseUrl)!,
+                        Identity = identityGiven!,
+                    };
+                }
+
+                options = options with
+                {
+                    PostBaseDir = Given(baseDir) || flowConfig is null ? result.GetValue(baseDir) : options.PostBaseDir,
+                    Identity = identityGiven ?? options.Identity,
+                    BlockSize = Given(blockSize) || flowConfig is null ? result.GetValue(blockSize) : options.BlockSize,
+                    Inline = Given(inline) || flowConfig is null ? result.GetValue(inline) : options.Inline,
+                    InlineByteMax = Given(inlineByteMax) || flowConfig is null ? result.GetValue(inlineByteMax) : options.InlineByteMax,
+                    Source = Given(source) || flowConfig is null ? result.GetValue(source) : options.Source,
+                    FromCluster = Given(cluster) || flowConfig is null ? result.GetValue(cluster) : options.FromCluster,
+                };
+            }
+            catch (FormatException ex)
+            {
+                await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            catch (ConfigException ex)
+            {
+                await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            await using var input = new PostInput(new FileAnnouncer(options), targets, cancellationToken: cancellationToken);
             IFlowOutput output;
             IBroker? broker = null;
-            if (result.GetValue(postBroker) is { } brokerText)
+            if (brokerUrl is not null)
             {
                 Sluice.Daemon.Adapters.RegisterAll();
                 try
                 {
-                    var credentials = CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
-                    broker = BrokerRegistry.Create(BrokerUrl.Parse(credentials.Complete(brokerText)), NullLogger.Instance);
-                    var format = MessageFormats.ByName(result.GetValue(postFormat)!);
-                    var prefix = result.GetValue(postTopicPrefix) is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
-                    output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, [result.GetValue(postExchange)!], prefix);
+                    broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
+                    var format = MessageFormats.ByName(formatName);
+                    var prefix = topicPrefix is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
+                    output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, exchanges, prefix);
                 }
                 catch (Exception ex) when (ex is FormatException or SluiceException)
                 {
@@ -98,10 +195,10 @@ internal static class PostCommand
             try
             {
                 var posted = ProgressDisplay.CountPosted();
-                var progress = ProgressDisplay.IsTerminal(context) && ProgressDisplay.Measure(result.GetValue(paths)!) is var (files, bytes)
+                var progress = ProgressDisplay.IsTerminal(context) && ProgressDisplay.Measure(targets) is var (files, bytes)
                     ? ProgressDisplay.Start(context, "post", () => posted.Done, files, bytes)
                     : null;
-                await using var flow = new Flow(new FlowOptions { Name = "post/command-line", Concurrency = 1 }, input, null, output, NullLogger.Instance, callbacks: [posted]);
+                await using var flow = new Flow(new FlowOptions { Name = flowConfig?.FullName ?? "post/command-line", Concurrency = 1, MessageRateMax = flowConfig?.Float("messageRateMax") ?? 0 }, input, null, output, NullLogger.Instance, callbacks: [posted]);
                 await using (progress)
                 {
                     await flow.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -125,4 +222,7 @@ internal static class PostCommand
         });
         return command;
     }
+
+    private static Dictionary<string, object> Override(FlowConfig config, string name, object value) =>
+        new(config.Values, StringComparer.Ordinal) { [name] = value };
 }

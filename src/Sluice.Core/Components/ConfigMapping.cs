@@ -7,7 +7,7 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Components;
 
 /// <summary>The third layer: engine settings derived from a validated configuration.</summary>
-public static class ConfigMapping
+public static partial class ConfigMapping
 {
     /// <summary>The components that run on a broker subscription.</summary>
     public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "shovel", "winnow", "report", "flow"]);
@@ -29,7 +29,7 @@ public static class ConfigMapping
         }
 
         BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(postText, credentials, "post_broker", errors) : null;
-        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks);
+        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, paths.FlowState(config.Component, config.Name)));
         errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
         if (errors.Count > 0)
         {
@@ -43,17 +43,11 @@ public static class ConfigMapping
         var instances = (int)Math.Max(1, config.Count("instances", 1));
 
         var download = config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
-            ? Download(config, postBroker is not null, credentials)
+            ? Download(config, postBroker is not null, credentials) with { StateDirectory = paths.FlowState(config.Component, config.Name) }
             : null;
 
-        var postExchanges = new List<string>();
-        if (postBroker is not null)
-        {
-            // The loader resolved sr3's default (xs_<post_broker user>, with post_exchangeSuffix).
-            var exchange = config.String("post_exchange") ?? "xpublic";
-            var split = config.Count("post_exchangeSplit");
-            postExchanges.AddRange(split > 1 ? Enumerable.Range(0, (int)split).Select(i => exchange + i.ToString("D2", CultureInfo.InvariantCulture)) : [exchange]);
-        }
+        // The loader resolved sr3's default post_exchange (xs_<post_broker user>, with post_exchangeSuffix).
+        var postExchanges = postBroker is not null ? PostExchanges(config) : [];
 
         return new FlowSettings
         {
@@ -131,6 +125,9 @@ public static class ConfigMapping
         PostBaseUrl = posts ? config.String("post_baseUrl") : null,
         PostBaseDir = config.String("post_baseDir"),
         DeleteSource = config.Flag("delete"),
+        Discard = config.Flag("discard"),
+        ByteRateMax = config.Count("byteRateMax"),
+        FileSizeMax = config.Count("fileSizeMax"),
         Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
         BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
         TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },

@@ -33,7 +33,7 @@ public static class FlowFactory
                 output = new BrokerOutput(await postBroker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, settings.PostExchanges, prefix);
             }
 
-            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download) : null;
+            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time) : null;
             if (work is IAsyncDisposable disposableWork)
             {
                 resources.Add(disposableWork);

@@ -32,7 +32,7 @@ public static class Options
     [
         "expire", "housekeeping", "logRotateInterval", "fileAgeMax", "fileAgeMin", "messageAgeMax", "post_messageAgeMax",
         "metrics_writeInterval", "runStateThreshold_idle", "runStateThreshold_lag", "retry_ttl", "runStateThreshold_hung", "sleep",
-        "timeout", "varTimeOffset", "scheduled_interval", "nodupe_ttl",
+        "timeout", "varTimeOffset", "scheduled_interval", "nodupe_ttl", "run_timeout",
     ];
 
     private static readonly string[] Lists = ["path", "vip", "scheduled_hour", "scheduled_minute", "scheduled_time"];
@@ -52,6 +52,8 @@ public static class Options
         "sendTo", "rename", "report_exchange", "source", "strip", "timezone", "nodupe_driver", "nodupe_basis", "tlsRigour", "topic",
         "topicPrefix", "documentRoot", "post_documentRoot", "to_clusters", "outlet", "remote_config_url", "MemoryMax", "MemoryMultiplier",
         "MemoryBaseLineFile", "pathReplace", "fdelay", "post_url", "dataServer",
+        "run_accept", "run_accept_item", "run_housekeeping", "run_post", "run_quarantine", "run_scan_item", "run_start", "run_stop",
+        "run_work", "run_work_item",
     ];
 
     private static readonly string[] Specials =

@@ -52,6 +52,11 @@ public sealed partial class Flow : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _filter = filter ?? (_ => FilterDecision.Accept);
         _callbacks = callbacks ?? [];
+        foreach (var callback in _callbacks)
+        {
+            callback.Attach(logger, _time);
+        }
+
         _lastRetry = DateTimeOffset.MinValue;
         if (options.NoDupeTtl > TimeSpan.Zero)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Sluice.Core.Flows;
 
 /// <summary>
@@ -8,6 +10,11 @@ public interface IFlowCallback
 {
     /// <summary>The name used in configuration.</summary>
     string Name { get; }
+
+    /// <summary>When the flow is made: the flow's log and clock, for callbacks that log or wait.</summary>
+    void Attach(ILogger logger, TimeProvider time)
+    {
+    }
 
     /// <summary>When the flow starts.</summary>
     ValueTask OnStartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

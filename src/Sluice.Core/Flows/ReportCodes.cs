@@ -11,7 +11,9 @@ public static class ReportCodes
     public const int Refused = 403;
     public const int NotFound = 404;
     public const int TooOld = 406;
+    public const int TooLarge = 413;
     public const int Corrupt = 417;
+    public const int Quarantined = 422;
     public const int Failed = 499;
     public const int Unavailable = 503;
 
@@ -26,7 +28,9 @@ public static class ReportCodes
         Refused => "Forbidden",
         NotFound => "Not Found",
         TooOld => "Not Acceptable: too old",
+        TooLarge => "Payload Too Large: over fileSizeMax",
         Corrupt => "Expectation Failed: invalid message (corrupt headers or checksum mismatch)",
+        Quarantined => "Unprocessable: quarantined by the validation scan",
         Failed => "Failed",
         Unavailable => "Service unavailable",
         _ => "code " + code,

@@ -42,6 +42,18 @@ public sealed record DownloadOptions
     /// <summary><c>tlsRigour</c>.</summary>
     public TlsRigour TlsRigour { get; init; } = TlsRigour.Medium;
 
+    /// <summary>Most bytes per second received by the flow instance, all downloads together (<c>byteRateMax</c>); 0: no limit.</summary>
+    public long ByteRateMax { get; init; }
+
+    /// <summary>Files announced larger than this are not downloaded (<c>fileSizeMax</c>); 0: no limit.</summary>
+    public long FileSizeMax { get; init; }
+
+    /// <summary>Delete each file once it is downloaded and checked (<c>discard</c>).</summary>
+    public bool Discard { get; init; }
+
+    /// <summary>Where the blocks of partitioned files received so far are recorded; null: beside the file.</summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>Per-server details (password, ssh_keyfile, ftp modes, bearer token) by URL; null: none.</summary>
     public Func<string, TransferOptions>? ServerOptions { get; init; }
 }

@@ -12,9 +12,13 @@ namespace Sluice.Core.Transfers;
 /// its final name; replay fileOps (link, remove, rename, mkdir, rmdir) locally. Every path from a message goes
 /// through <see cref="PathSafety"/>.
 /// </summary>
-public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDisposable
+public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null) : IFlowWork, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ITransfer> _transfers = new(StringComparer.Ordinal);
+    private readonly BlockAssembly _blocks = new(options.StateDirectory);
+
+    /// <summary>The <c>byteRateMax</c> limit every download of this flow instance shares, or null.</summary>
+    internal ByteRateLimiter? RateLimit { get; } = options.ByteRateMax > 0 ? new ByteRateLimiter(options.ByteRateMax, time) : null;
 
     public async ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {
@@ -132,17 +136,17 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     private async Task<WorkOutcome> FileAsync(FlowMessage item, string target, CancellationToken cancellationToken)
     {
         var message = item.Message;
-        if (message.Blocks is { } blocks && (blocks.EffectiveCount ?? 1) > 1)
+        var partitioned = message.Blocks is { } blocks && (blocks.EffectiveCount ?? 1) > 1;
+        var announcedSize = partitioned ? BlockAssembly.Plan(message.Blocks!, message.Size)?.FileSize : message.Size;
+        if (options.FileSizeMax > 0 && announcedSize > options.FileSizeMax)
         {
-            // One block of a partitioned file: reassembly is not done yet. Refuse it plainly rather than fetch
-            // the whole file and fail its block checksum again and again.
-            item.Code = ReportCodes.Refused;
-            item.Reason = $"block {blocks.Number} of {blocks.EffectiveCount}: partitioned downloads are not supported yet (post the file whole, blockSize 1)";
+            item.Code = ReportCodes.TooLarge;
+            item.Reason = $"file size {announcedSize} is over fileSizeMax {options.FileSizeMax}";
             return WorkOutcome.Reject;
         }
 
         var root = item.Placement?.Directory ?? options.Directory;
-        if (!options.Overwrite && await IsUpToDateAsync(message, target, cancellationToken).ConfigureAwait(false))
+        if (!partitioned && !options.Overwrite && await IsUpToDateAsync(message, target, cancellationToken).ConfigureAwait(false))
         {
             item.Code = ReportCodes.NotModified;
             item.Reason = "file already up to date";
@@ -161,6 +165,7 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
             Attempts = 1, // the flow retries (attempts, then the retry queue)
             BufSize = options.BufSize,
             Metadata = options.Metadata,
+            RateLimit = RateLimit,
         };
         var request = new ReceiveRequest
         {
@@ -173,6 +178,17 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
             Atime = message.Atime is { } a && SrTime.TryParse(a, out var atime) ? atime : null,
             Mode = message.Mode is { } mode && int.TryParse(mode, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _) ? Convert.ToInt32(mode, 8) : null,
         };
+
+        if (partitioned)
+        {
+            var (outcome, completed) = await _blocks.ReceiveAsync(item, Transfer(message.BaseUrl), request, receive, cancellationToken).ConfigureAwait(false);
+            if (completed)
+            {
+                await CompletedAsync(message, target, cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcome;
+        }
 
         ReceiveResult result;
         if (message.Content is { } content)
@@ -204,12 +220,22 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
             RemoveRenamed(oldName, message.RelPath, root, item.Placement, target);
         }
 
+        await CompletedAsync(message, target, cancellationToken).ConfigureAwait(false);
+        return WorkOutcome.Ok;
+    }
+
+    /// <summary>After a whole file is in place: <c>delete</c> it at the source, <c>discard</c> it here.</summary>
+    private async Task CompletedAsync(NotificationMessage message, string target, CancellationToken cancellationToken)
+    {
         if (options.DeleteSource)
         {
             await Transfer(message.BaseUrl).DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
         }
 
-        return WorkOutcome.Ok;
+        if (options.Discard)
+        {
+            File.Delete(target);
+        }
     }
 
     /// <summary>

@@ -6,9 +6,9 @@ namespace Sluice.Core.Transfers;
 /// A write-only stream that hashes what passes through it into an inner stream: a local file. Its writes go to the
 /// page cache and are done in place, also when called asynchronously: an asynchronous file write on Unix is the same
 /// write on a thread-pool thread, one hop more per buffer (the copy loop already writes a buffer while it reads
-/// the next).
+/// the next). It holds the writes to <paramref name="rateLimit"/> (<c>byteRateMax</c>) when there is one.
 /// </summary>
-internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Stream
+internal sealed class HashingStream(Stream inner, IncrementalHash? hash, ByteRateLimiter? rateLimit = null) : Stream
 {
     public long Written { get; private set; }
 
@@ -38,6 +38,12 @@ internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Strea
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        WriteThrough(buffer);
+        rateLimit?.WaitAsync(buffer.Length, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    }
+
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -47,22 +53,23 @@ internal sealed class HashingStream(Stream inner, IncrementalHash? hash) : Strea
 
         try
         {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
+            WriteThrough(buffer.Span);
         }
         catch (IOException e)
         {
             return ValueTask.FromException(e);
         }
+
+        return rateLimit is null ? ValueTask.CompletedTask : rateLimit.WaitAsync(buffer.Length, cancellationToken);
     }
 
-    public override void Write(ReadOnlySpan<byte> buffer)
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private void WriteThrough(ReadOnlySpan<byte> buffer)
     {
         hash?.AppendData(buffer);
         inner.Write(buffer);
         Written += buffer.Length;
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 }

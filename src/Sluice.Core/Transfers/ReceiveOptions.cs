@@ -21,6 +21,9 @@ public sealed record ReceiveOptions
 
     public MetadataOptions Metadata { get; init; } = new();
 
+    /// <summary>Holds the bytes received to <c>byteRateMax</c>; null: no limit.</summary>
+    public ByteRateLimiter? RateLimit { get; init; }
+
     /// <summary>Parses sr3's <c>inflight</c> value: <c>.tmp</c>, <c>.</c>, <c>tmp/</c>, <c>NONE</c>.</summary>
     public static (InflightMode Mode, string Value) ParseInflight(string value)
     {

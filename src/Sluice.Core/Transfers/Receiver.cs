@@ -76,14 +76,28 @@ public static class Receiver
     /// offset of <paramref name="localPath"/> (an inflight or <c>inplace</c> target), creating it if
     /// needed. Blocks may arrive in any order; the caller renames once all are in.
     /// </summary>
-    public static async Task<long> ReceiveBlockAsync(ITransfer transfer, string remotePath, string localPath, long offset, long length, CancellationToken cancellationToken)
+    public static async Task<long> ReceiveBlockAsync(ITransfer transfer, string remotePath, string localPath, long offset, long length, CancellationToken cancellationToken) =>
+        (await ReceiveBlockAsync(transfer, remotePath, localPath, offset, length, null, null, cancellationToken).ConfigureAwait(false)).Size;
+
+    /// <summary>
+    /// As <see cref="ReceiveBlockAsync(ITransfer, string, string, long, long, CancellationToken)"/>, hashing the block's
+    /// bytes with <paramref name="algorithm"/> (the digest is returned, base64) and holding them to <paramref name="rateLimit"/>.
+    /// </summary>
+    public static async Task<(long Size, string? Digest)> ReceiveBlockAsync(ITransfer transfer, string remotePath, string localPath, long offset, long length, HashAlgorithmName? algorithm, ByteRateLimiter? rateLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfer);
+        using var hash = algorithm is { } a ? IncrementalHash.CreateHash(a) : null;
         var file = new FileStream(localPath, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite, BufferSize = 0, Options = FileOptions.Asynchronous });
         await using (file.ConfigureAwait(false))
         {
             file.Seek(offset, SeekOrigin.Begin);
-            return await transfer.GetAsync(remotePath, file, offset, length, cancellationToken).ConfigureAwait(false);
+            var sink = new HashingStream(file, hash, rateLimit);
+            await using (sink.ConfigureAwait(false))
+            {
+                var size = await transfer.GetAsync(remotePath, sink, offset, length, cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                return (size, hash is null ? null : Convert.ToBase64String(hash.GetHashAndReset()));
+            }
         }
     }
 
@@ -127,7 +141,7 @@ public static class Receiver
                     file.SetLength(existing);
                 }
 
-                var sink = new HashingStream(file, hash);
+                var sink = new HashingStream(file, hash, options.RateLimit);
                 await using (sink.ConfigureAwait(false))
                 {
                     if (request.ExpectedSize is not { } size || existing < size || size == 0)
