@@ -15,6 +15,7 @@ public sealed class FlowMetrics
     private long _retryQueued;
     private long _bytes;
     private long _lagMilliseconds;
+    private volatile bool _waitingForVip;
 
     public long Received => Interlocked.Read(ref _received);
 
@@ -42,6 +43,13 @@ public sealed class FlowMetrics
 
     /// <summary>The last message's lag (now minus pubTime).</summary>
     public TimeSpan Lag => TimeSpan.FromMilliseconds(Interlocked.Read(ref _lagMilliseconds));
+
+    /// <summary>True while the flow's input waits for its <c>vip</c>, held by another node (sr3's <c>wVip</c>).</summary>
+    public bool WaitingForVip
+    {
+        get => _waitingForVip;
+        internal set => _waitingForVip = value;
+    }
 
     internal void AddReceived(long n) => Interlocked.Add(ref _received, n);
 

@@ -304,7 +304,8 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
             }
             else if (running == _instances.Length)
             {
-                state = "running";
+                // A poll whose vip is on another node runs but waits: sr3 shows it as wVip.
+                state = _instances.All(i => i.Flow?.Metrics.WaitingForVip == true) ? "wVip" : "running";
             }
             else if (running > 0)
             {
