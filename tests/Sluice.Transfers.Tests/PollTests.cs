@@ -42,7 +42,7 @@ public sealed class PollTests(SshdFixture sshd)
         }
     }
 
-    private static async Task RunAsync(string pollUrl, string path, string source, string credentials, TimeSpan mtimeResolution)
+    internal static async Task RunAsync(string pollUrl, string path, string source, string credentials, TimeSpan mtimeResolution, bool download = true)
     {
         Adapters.RegisterAll();
         var work = TestEnvironment.TempDirectory("poll");
@@ -98,7 +98,7 @@ public sealed class PollTests(SshdFixture sshd)
         Assert.Null(subscribeDefinition.Error);
         await using var subscribe = await subscribeDefinition.Create!(1, stop.Token);
         using var stopSubscribe = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-        var subscribing = subscribe.RunAsync(stopSubscribe.Token);
+        var subscribing = download ? subscribe.RunAsync(stopSubscribe.Token) : Task.CompletedTask;
 
         var pollDefinition = catalog.Define("poll", "tree", store);
         Assert.Null(pollDefinition.Error);
@@ -128,7 +128,7 @@ public sealed class PollTests(SshdFixture sshd)
 
         // The subscriber has the first tree before it changes (so no download races a replacement).
         var downloaded = Path.Combine(destination, path);
-        await WaitAsync(() => Directory.Exists(downloaded) && Tree(downloaded).SequenceEqual(Tree(source, skip: ".skip")), stop.Token);
+        await WaitAsync(() => !download || (Directory.Exists(downloaded) && Tree(downloaded).SequenceEqual(Tree(source, skip: ".skip"))), stop.Token);
 
         // Between polls: three files appear (one in a new directory) and two change; the rest stay as they were.
         Write(staging, source, "g1.txt", 500, 101);
@@ -166,14 +166,18 @@ public sealed class PollTests(SshdFixture sshd)
             await pollingAgain;
         }
 
-        // The subscriber downloaded every announcement: its tree is the source's.
-        var expected = Tree(source, skip: ".skip");
-        await WaitAsync(() => Directory.Exists(downloaded) && Tree(downloaded).SequenceEqual(expected), stop.Token);
-        await stopSubscribe.CancelAsync();
-        await subscribing;
-        Assert.Equal(expected, Tree(downloaded));
-        Assert.True(subscribe.Metrics.WorkOk >= 17, $"{subscribe.Metrics.WorkOk} downloads");
-        Assert.Equal(0, subscribe.Metrics.WorkFailed);
+        if (download)
+        {
+            // The subscriber downloaded every announcement: its tree is the source's.
+            var expected = Tree(source, skip: ".skip");
+            await WaitAsync(() => Directory.Exists(downloaded) && Tree(downloaded).SequenceEqual(expected), stop.Token);
+            await stopSubscribe.CancelAsync();
+            await subscribing;
+            Assert.Equal(expected, Tree(downloaded));
+            Assert.True(subscribe.Metrics.WorkOk >= 17, $"{subscribe.Metrics.WorkOk} downloads");
+            Assert.Equal(0, subscribe.Metrics.WorkFailed);
+        }
+
         Directory.Delete(work, recursive: true);
         Directory.Delete(source, recursive: true);
         Directory.Delete(staging, recursive: true);
@@ -220,5 +224,21 @@ public sealed class PollTests(SshdFixture sshd)
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>
+/// The same scenario over vsftpd (its unix LIST output parsed, times to the minute), checking the announcements;
+/// downloads over ftp are covered by <see cref="FtpTransferTests"/>.
+/// </summary>
+[Collection(VsftpdCollection.Name)]
+public sealed class FtpPollTests(VsftpdFixture vsftpd)
+{
+    [Fact]
+    public async Task A_tree_changing_under_an_ftp_poll_is_announced_once_per_change_and_subscribed_identical()
+    {
+        var source = Path.Combine(vsftpd.Home, "poll-" + Guid.NewGuid().ToString("N")[..6]);
+        var url = $"ftp://{vsftpd.User}@127.0.0.1:{vsftpd.PlainPort}/";
+        await PollTests.RunAsync(url, Path.GetFileName(source), source, $"ftp://{vsftpd.User}:{vsftpd.Password}@127.0.0.1:{vsftpd.PlainPort}/\n", TimeSpan.FromMinutes(1), download: false);
     }
 }
