@@ -1,10 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Sluice.Brokers.Mqtt;
+using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Messages;
 using Sluice.Daemon;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Components;
 
@@ -109,5 +112,43 @@ public class PollInputTests
         var legacy = catalog.Define("poll", "legacy", CredentialStore.Empty);
         Assert.Null(legacy.Error);
         Assert.NotNull(legacy.Create);
+    }
+
+    [Fact]
+    public async Task A_watch_configuration_is_built_the_same_way_and_announces_to_its_post_broker()
+    {
+        Adapters.RegisterAll();
+        using var dir = new TempDirectory();
+        var watched = dir.File("data/watched");
+        Directory.CreateDirectory(watched);
+        await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = Ports.Free(), Users = [new("feeder", "secret", "feeder")] }, NullLogger.Instance);
+        await broker.StartAsync();
+        var paths = new SluicePaths(dir.File("config"), dir.File("state"));
+        Directory.CreateDirectory(Path.Combine(paths.ConfigDirectory, "watch"));
+        File.WriteAllText(Path.Combine(paths.ConfigDirectory, "watch", "w.conf"), $"post_broker {broker.Url("feeder", "secret")}\npost_exchange xs_w\npost_baseUrl http://pump.example/\npost_baseDir {dir.File("data")}\npath {watched}\n");
+        await using var client = BrokerRegistry.Create(BrokerUrl.Parse(broker.Url("feeder", "secret")), NullLogger.Instance);
+        await using var consumer = new BrokerInput(
+            await client.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding("xs_w", ["v03"], "#")], QueueName = "q_feeder.watch.check" }, CancellationToken.None),
+            NullLogger.Instance);
+        var definition = new ConfigCatalog(paths, NullLogger.Instance, logToFiles: false).Define("watch", "w", CredentialStore.Empty);
+        Assert.Null(definition.Error);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var flow = await definition.Create!(1, stop.Token);
+        var running = flow.RunAsync(stop.Token);
+        File.WriteAllText(Path.Combine(watched, "a.txt"), "a\n");
+
+        var received = new List<NotificationMessage>();
+        while (received.Count == 0)
+        {
+            received.AddRange((await consumer.ReceiveAsync(10, TimeSpan.FromSeconds(1), stop.Token)).Select(m => m.Message));
+        }
+
+        await stop.CancelAsync();
+        await running;
+        var m = Assert.Single(received);
+        Assert.Equal("watched/a.txt", m.RelPath);
+        Assert.Equal("http://pump.example/", m.BaseUrl);
+        Assert.Equal("sha512", m.Identity?.Method);
+        Assert.Equal("feeder", m.Source);
     }
 }
