@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
@@ -230,9 +231,11 @@ public sealed partial class PollInput : IFlowInput
 
         _pollStarted = now;
         _announced = 0;
+        // Date variables (${YYYYMMDD}, ${%Y%m%d}, ...) in a path take the time of each poll, as in sr3.
+        var context = Variables.Context.Environment(_time);
         foreach (var path in _options.Paths.Reverse())
         {
-            _directories.Push(Normalize(path));
+            _directories.Push(Normalize(Variables.IsPerMessage(path) ? Variables.Expand(path, context) : path));
         }
     }
 

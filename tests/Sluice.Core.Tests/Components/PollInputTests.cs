@@ -75,6 +75,25 @@ public class PollInputTests
     }
 
     [Fact]
+    public async Task Date_variables_in_a_path_take_the_time_of_each_poll()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("obs/20261201"));
+        Directory.CreateDirectory(dir.File("obs/20261202"));
+        File.WriteAllText(dir.File("obs/20261201/first.txt"), "1\n");
+        File.WriteAllText(dir.File("obs/20261202/second.txt"), "2\n");
+        var config = ConfigLoader.LoadText("poll", "dated", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl file:///\npath obs/${YYYYMMDD}\n");
+        Assert.Equal(["obs/${YYYYMMDD}"], config.List("path"));
+        var time = new FakeTimeProvider(Noon);
+        var options = new PollOptions { PollUrl = $"file://{dir.Path}/", PostBaseUrl = "file:///", Paths = config.List("path"), Sleep = TimeSpan.FromHours(1) };
+        await using var poll = new PollInput(options, NullLogger.Instance, time);
+
+        Assert.Equal("obs/20261201/first.txt", Assert.Single(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None)).Message.RelPath);
+        time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal("obs/20261202/second.txt", Assert.Single(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None)).Message.RelPath);
+    }
+
+    [Fact]
     public async Task A_vip_held_by_no_local_interface_makes_the_poll_wait_and_one_held_lets_it_poll()
     {
         using var dir = new TempDirectory();
