@@ -31,7 +31,14 @@ public sealed class PollVipTests
         using var dir = new TempDirectory();
         var id = Guid.NewGuid().ToString("N")[..5];
         var random = new Random();
-        var subnet = $"10.{random.Next(200, 250)}.{random.Next(1, 254)}";
+        var routes = IpRun(["-4", "route", "show", "table", "all"]).Output;
+        string subnet;
+        do
+        {
+            subnet = $"10.{random.Next(200, 250)}.{random.Next(1, 254)}";
+        }
+        while (routes.Contains(subnet + ".", StringComparison.Ordinal));
+
         var vip = $"192.0.2.{random.Next(1, 254)}";
         var bridge = "slb" + id;
         string[] namespaces = ["slva" + id, "slvb" + id];
