@@ -8,6 +8,7 @@ using Sluice.Benchmarks.Transfers;
 //   transfers [small] [large] [largeMiB] [runs] [parallel]   Transfers/TransferBenchmark.cs
 //   flows <amqp-url> [posts] [small] [large] [latency] [runs]   EndToEnd/FlowBenchmark.cs
 //   serve-http DIR                         Transfers/HttpServers.cs (the data server in a process of its own)
+//   poll [entries]                         Transfers/PollBenchmark.cs
 if (args.Length > 0 && args[0] == "shovel")
 {
     return await ShovelBenchmark.RunAsync(args[1..]);
@@ -31,6 +32,11 @@ if (args.Length > 0 && args[0] == "flows")
 if (args.Length > 0 && args[0] == "serve-http")
 {
     return await HttpServers.ServeAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "poll")
+{
+    return await PollBenchmark.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

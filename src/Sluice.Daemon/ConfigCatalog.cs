@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
-using Sluice.Core.Formats;
 using Sluice.Core.Logging;
 using Sluice.Daemon.Pump;
 using Sluice.Daemon.Supervision;
@@ -89,6 +87,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
     /// </summary>
     public FlowDefinition Define(string component, string name, CredentialStore credentials, string? defaultBroker = null)
     {
+        Adapters.RegisterAll();
         var full = $"{component}/{name}";
         FlowConfig config;
         try
@@ -121,9 +120,15 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                 { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
             }
 
-            if (component == "watch")
+            if (InputComponents.Names.Contains(component))
             {
-                return new FlowDefinition(full, 1, (instance, ct) => CreateWatchAsync(config, credentials, instance, ct)) { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
+                InputComponents.Validate(config, credentials);
+                return new FlowDefinition(full, 1, (instance, ct) =>
+                {
+                    var (log, closer) = InstanceLogger(component, name, instance, config);
+                    return InputComponents.CreateAsync(config, paths, credentials, instance, log, time, [closer], ct);
+                })
+                { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
             }
 
             return new FlowDefinition(full, 1, null) { Error = $"{config.File}: the {component} component does not run in the daemon yet" };
@@ -180,37 +185,6 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             RotateInterval = config?.Duration("logRotateInterval", TimeSpan.FromDays(1)) ?? TimeSpan.FromDays(1),
         }, time);
         return (provider.CreateLogger(component), new Closer(new DisposableAdapter(provider)));
-    }
-
-    private async Task<Flow> CreateWatchAsync(FlowConfig config, CredentialStore credentials, int instance, CancellationToken cancellationToken)
-    {
-        var postText = config.String("post_broker") ?? throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, "watch needs a post_broker")]);
-        var postUrl = BrokerUrl.Parse(credentials.Complete(postText));
-        var announce = ConfigMapping.Announce(config, postUrl);
-        var (log, logCloser) = InstanceLogger(config.Component, config.Name, instance, config);
-        var watch = new Sluice.Core.Components.WatchInput(new WatchOptions
-        {
-            Paths = config.List("path"),
-            Announce = announce,
-            FileEvents = new HashSet<string>(config.List("fileEvents")),
-            FileAgeMin = config.Duration("fileAgeMin"),
-            ForcePolling = config.Flag("force_polling"),
-            Sleep = config.Duration("sleep", TimeSpan.FromMilliseconds(100)) is { } s && s > TimeSpan.Zero ? s : TimeSpan.FromMilliseconds(100),
-            PostOnStart = config.Flag("post_on_start"),
-        }, log, time);
-        var broker = BrokerRegistry.Create(postUrl, log, time);
-        var format = MessageFormats.ByName(config.String("post_format") ?? "v03");
-        var prefix = config.String("post_topicPrefix") is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
-        var output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, [config.String("post_exchange") ?? "xpublic"], prefix);
-        var options = new FlowOptions
-        {
-            Name = config.FullName,
-            Instance = instance,
-            StateDirectory = paths.FlowState(config.Component, config.Name),
-            Batch = (int)config.Count("batch", 100),
-            NoDupeTtl = config.Duration("nodupe_ttl"),
-        };
-        return new Flow(options, watch, null, output, log, time, callbacks: [new Closer(watch, output, broker), logCloser]);
     }
 
     /// <summary>A running pump and the closer of its log.</summary>

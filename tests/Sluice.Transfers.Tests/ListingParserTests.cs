@@ -31,6 +31,32 @@ public sealed class ListingParserTests
     }
 
     [Fact]
+    public void Apache_table_indexes_give_names_sizes_and_times_from_their_cells()
+    {
+        // Debian's Apache 2.4 (IndexOptions FancyIndexing HTMLTable), one row per line.
+        const string html = """
+            <table>
+               <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th></tr>
+               <tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="/pub/">Parent Directory</a></td><td>&nbsp;</td><td align="right">  - </td></tr>
+               <tr><td valign="top"><img src="/icons/unknown.gif" alt="[   ]"></td><td><a href="obs.bufr">obs.bufr</a></td><td align="right">2026-11-24 10:20  </td><td align="right">4.0K</td><td>&nbsp;</td></tr>
+               <tr><td valign="top"><img src="/icons/folder.gif" alt="[DIR]"></td><td><a href="radar/">radar/</a></td><td align="right">2026-11-23 08:00  </td><td align="right">  - </td><td>&nbsp;</td></tr>
+            </table>
+            <a href="one.txt">one.txt</a> 2026-11-24 11:00  12 <a href="two.txt">two.txt</a> 2026-11-24 12:00  34
+            """;
+
+        var entries = HttpTransfer.ParseIndex(html);
+
+        Assert.Equal(["obs.bufr", "radar", "one.txt", "two.txt"], entries.Select(e => e.Name));
+        Assert.Equal(4096, entries[0].Size);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 10, 20, 0, TimeSpan.Zero), entries[0].ModifiedTime);
+        Assert.True(entries[1].IsDirectory);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero), entries[1].ModifiedTime);
+        Assert.Equal(12, entries[2].Size);
+        Assert.Equal(34, entries[3].Size);
+        Assert.Equal(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero), entries[3].ModifiedTime);
+    }
+
+    [Fact]
     public void Unix_LIST_lines_give_names_sizes_links_and_directories()
     {
         const string text = "-rw-r--r--    1 1000     1000         4096 Jan 02  2024 old file.bin\r\n"

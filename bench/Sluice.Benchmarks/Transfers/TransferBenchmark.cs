@@ -184,7 +184,7 @@ internal static class TransferBenchmark
     }
 
     /// <summary>A throw-away OpenSSH server on a free loopback port, with a user whose home is the data directory.</summary>
-    private sealed class Sshd : IAsyncDisposable
+    internal sealed class Sshd : IAsyncDisposable
     {
         private Process _process = null!;
         private string _user = null!;
@@ -252,6 +252,18 @@ internal static class TransferBenchmark
             processes.ForEach(p => Wait(p, "sftp"));
             watch.Stop();
             Directory.Delete(output, recursive: true);
+            return watch.Elapsed;
+        }
+
+        /// <summary>OpenSSH's sftp listing a directory (<c>ls -l</c>) into nothing: the raw cost of an sftp listing.</summary>
+        public TimeSpan Ls(string directory, string scratch)
+        {
+            var batch = Path.Combine(scratch, "ls-batch");
+            File.WriteAllText(batch, $"ls -l \"{directory}\"\n");
+            var watch = Stopwatch.StartNew();
+            Run("sftp", "-q", "-b", batch, "-i", Key, "-P", _port.ToString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", $"{_user}@127.0.0.1");
+            watch.Stop();
+            File.Delete(batch);
             return watch.Elapsed;
         }
 

@@ -65,7 +65,7 @@ public static class ConfigLoader
         foreach (var entry in entries)
         {
             var raw = entry.Value;
-            var value = Variables.IsPerMessage(raw) && entry.Option is "directory" or "post_baseDir" or "filename" or "rename" ? raw : Variables.Expand(raw, context);
+            var value = Variables.IsPerMessage(raw) && (entry.Option is "directory" or "post_baseDir" or "filename" or "rename" || (component == "poll" && entry.Option == "path")) ? raw : Variables.Expand(raw, context);
             void Error(string message) => diagnostics.Add(new ConfigDiagnostic(entry.File, entry.Line, true, $"{entry.WrittenAs}: {message}"));
             void Warning(string message) => diagnostics.Add(new ConfigDiagnostic(entry.File, entry.Line, false, message));
 

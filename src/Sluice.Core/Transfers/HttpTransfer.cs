@@ -147,7 +147,9 @@ public sealed partial class HttpTransfer : ITransfer
             }
 
             DateTimeOffset? mtime = null;
+            // Apache's HTMLTable layout puts the date and size in cells after the link: read the rest of the row as text.
             var rest = m.Groups["rest"].Value;
+            rest = WebUtility.HtmlDecode(Tag().Replace(rest, " "));
             var date = IndexDate().Match(rest);
             if (date.Success && DateTimeOffset.TryParseExact(date.Value.Trim(), ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "dd-MMM-yyyy HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
             {
@@ -221,8 +223,11 @@ public sealed partial class HttpTransfer : ITransfer
     private TransferException Unsupported(string operation) =>
         new(Options.Url, $"{operation} is not supported over http (use sftp, ftp or file to write)", isTransient: false);
 
-    [GeneratedRegex("<a\\s+href=\"(?<href>[^\"]+)\"[^>]*>[^<]*</a>(?<rest>[^\\n<]*)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("<a\\s+href=\"(?<href>[^\"]+)\"[^>]*>[^<]*</a>(?<rest>(?:(?!<a\\s)[^\\n])*)", RegexOptions.IgnoreCase)]
     private static partial Regex IndexLine();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tag();
 
     [GeneratedRegex(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?|\d{2}-[A-Za-z]{3}-\d{4} \d{2}:\d{2}")]
     private static partial Regex IndexDate();

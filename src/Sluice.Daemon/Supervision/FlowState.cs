@@ -33,6 +33,9 @@ public static class RunStates
     public const string Partial = "partial";
     public const string Hung = "hung";
     public const string Waiting = "waiting";
+
+    /// <summary>Waiting because another node holds the <c>vip</c> (sr3's <c>wVip</c>).</summary>
+    public const string WaitingForVip = "wVip";
     public const string Lagging = "lagging";
     public const string Retrying = "retrying";
     public const string Idle = "idle";
@@ -76,9 +79,10 @@ public static class RunStates
             return Hung;
         }
 
-        if (running.Any(m => m.Waiting is not null))
+        if (running.FirstOrDefault(m => m.Waiting is not null) is { } waiting)
         {
-            return Waiting;
+            // sr3's name for a poll whose vip is held by another node.
+            return waiting.Waiting == "vip" ? WaitingForVip : Waiting;
         }
 
         var idle = running.All(m => now - (m.LastReceived ?? m.Started ?? now) > thresholds.Idle);
