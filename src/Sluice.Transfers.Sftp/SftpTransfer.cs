@@ -229,6 +229,6 @@ public sealed class SftpTransfer : ITransfer
             _client = null;
         }
 
-        return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e);
+        return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e) { IsNotFound = e is SftpPathNotFoundException };
     }
 }

@@ -75,18 +75,8 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
     }
 
     /// <summary>The file's place under the directory: the relPath (mirror, less <c>strip</c> directories) or the name.</summary>
-    internal string Place(NotificationMessage message, Placement? placement = null)
-    {
-        var relPath = message.Rename is { Length: > 0 } rename ? rename.TrimStart('/') : message.RelPath;
-        if (!(placement?.Mirror ?? options.Mirror))
-        {
-            return relPath[(relPath.LastIndexOf('/') + 1)..];
-        }
-
-        var strip = placement?.Strip ?? options.Strip;
-        var parts = relPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return string.Join('/', parts.Skip(Math.Min(strip, Math.Max(0, parts.Length - 1))));
-    }
+    internal string Place(NotificationMessage message, Placement? placement = null) =>
+        Placement.RelativePath(message, placement?.Mirror ?? options.Mirror, placement?.Strip ?? options.Strip);
 
     private WorkOutcome FileOp(FlowMessage item, FileOp op, string target)
     {

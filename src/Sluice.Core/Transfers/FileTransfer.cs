@@ -164,6 +164,6 @@ public sealed class FileTransfer : ITransfer
     private TransferException Failure(string path, Exception e)
     {
         var transient = e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException);
-        return new TransferException(Options.Url, $"{path}: {e.Message}", transient, e);
+        return new TransferException(Options.Url, $"{path}: {e.Message}", transient, e) { IsNotFound = e is FileNotFoundException or DirectoryNotFoundException };
     }
 }
