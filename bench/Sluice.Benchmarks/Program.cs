@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Running;
 using Sluice.Benchmarks.EndToEnd;
 using Sluice.Benchmarks.Transfers;
 

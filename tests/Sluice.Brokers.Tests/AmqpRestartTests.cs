@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Amqp;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;

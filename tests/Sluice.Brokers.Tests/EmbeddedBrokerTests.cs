@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Mqtt;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Daemon.Control;
 using Sluice.Daemon.Supervision;
 

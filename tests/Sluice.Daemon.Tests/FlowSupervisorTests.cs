@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Daemon.Supervision;
 
 namespace Sluice.Daemon.Tests;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using BenchmarkDotNet.Attributes;
 using Sluice.Core.Checksums;
 
 namespace Sluice.Benchmarks.Checksums;

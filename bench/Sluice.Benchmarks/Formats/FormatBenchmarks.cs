@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using BenchmarkDotNet.Attributes;
 using Sluice.Core.Formats;
 
 namespace Sluice.Benchmarks.Formats;

@@ -82,7 +82,6 @@ public static class ConfigMapping
                 StateDirectory = state,
                 Report = config.Flag("report"),
                 ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
-                WorkVerb = config.Component == "sender" ? "sent" : "downloaded",
             },
             Broker = broker,
             Subscription = new SubscriptionOptions

@@ -67,7 +67,8 @@ public static class FlowFactory
             }
 
             owned.AddRange(resources);
-            return new Flow(settings.Flow, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, new Releaser(owned)], reports);
+            var flowOptions = settings.Send is null ? settings.Flow : settings.Flow with { WorkVerb = "sent" };
+            return new Flow(flowOptions, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, new Releaser(owned)], reports);
         }
         catch
         {

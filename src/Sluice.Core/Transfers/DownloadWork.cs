@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
@@ -14,7 +13,8 @@ namespace Sluice.Core.Transfers;
 /// </summary>
 public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, ITransfer> _transfers = new(StringComparer.Ordinal);
+    private readonly TransferPool _transfers = new(baseUrl =>
+        (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
 
     public async ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {
@@ -173,7 +173,8 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         {
             try
             {
-                result = await Receiver.ReceiveAsync(Transfer(message.BaseUrl), request, receive, cancellationToken).ConfigureAwait(false);
+                using var lease = _transfers.Rent(message.BaseUrl);
+                result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
             }
             catch (TransferVerificationException ex)
             {
@@ -196,7 +197,8 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
 
         if (options.DeleteSource)
         {
-            await Transfer(message.BaseUrl).DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+            using var lease = _transfers.Rent(message.BaseUrl);
+            await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
         }
 
         return WorkOutcome.Ok;
@@ -288,26 +290,5 @@ public sealed class DownloadWork(DownloadOptions options) : IFlowWork, IAsyncDis
         message.RetrievePath = null;
     }
 
-    private ITransfer Transfer(string baseUrl)
-    {
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri))
-        {
-            throw new TransferException(baseUrl, "baseUrl is not an absolute URL", isTransient: false);
-        }
-
-        var key = uri.GetLeftPart(UriPartial.Authority) + uri.AbsolutePath;
-        return _transfers.GetOrAdd(key, _ =>
-        {
-            var server = options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl };
-            return TransferRegistry.Default.Create(server with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var transfer in _transfers.Values)
-        {
-            await transfer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _transfers.DisposeAsync();
 }

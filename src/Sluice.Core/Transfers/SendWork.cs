@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 
@@ -13,27 +14,26 @@ namespace Sluice.Core.Transfers;
 public sealed class SendWork : IFlowWork, IAsyncDisposable
 {
     private readonly SendOptions _options;
-    private readonly TransferOptions _server;
-    private readonly ConcurrentBag<ITransfer> _idle = [];
-    private readonly ConcurrentBag<ITransfer> _all = [];
+    private readonly TransferPool _transfers;
     private readonly ConcurrentDictionary<string, bool> _madeDirectories = new(StringComparer.Ordinal);
 
     public SendWork(SendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        var server = options.ServerOptions?.Invoke(options.SendTo) ?? new TransferOptions { Url = options.SendTo };
-        _server = server with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour };
+        _transfers = new TransferPool(url =>
+            (options.ServerOptions?.Invoke(url) ?? new TransferOptions { Url = url }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
 
         // An unknown scheme is an error now, when the flow starts, rather than on every message.
-        _idle.Add(Create());
+        using var first = _transfers.Rent(options.SendTo);
     }
 
     public async ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
         var message = item.Message;
-        var transfer = Rent();
+        using var lease = _transfers.Rent(_options.SendTo);
+        var transfer = lease.Transfer;
         try
         {
             var localRoot = LocalRoot(message);
@@ -77,10 +77,6 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
             item.Reason = $"{item.LocalPath}: {ex.Message}";
             return WorkOutcome.Retry;
         }
-        finally
-        {
-            _idle.Add(transfer);
-        }
     }
 
     /// <summary>
@@ -94,9 +90,9 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
             return baseDir;
         }
 
-        if (message.BaseUrl.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(message.BaseUrl, UriKind.Absolute, out var uri))
+        if (message.BaseUrl.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            return uri.LocalPath.Length == 0 ? "/" : uri.LocalPath;
+            return FileTransfer.LocalPath(message.BaseUrl);
         }
 
         return "/";
@@ -212,9 +208,16 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
                 return WorkOutcome.Retry;
             }
 
-            if (item.Message.Size is null)
+            var sent = source.Position;
+            if (item.Message.Size != sent)
             {
-                item.Message.Size = source.Length;
+                // The file changed since it was announced (announced while still being written, say): what goes
+                // on is described by what was sent, so the next hop checks the right size and checksum.
+                item.Message.Size = sent;
+                if (item.Message.Identity is { Method: not ("cod" or "arbitrary" or "random") } identity)
+                {
+                    item.Message.Identity = await FileIdentity.ComputeAsync(local, IdentitySetting.Parse(identity.Method), cancellationToken).ConfigureAwait(false) ?? identity;
+                }
             }
         }
 
@@ -255,7 +258,16 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
             return;
         }
 
-        await transfer.MkdirAsync(remote, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await transfer.MkdirAsync(remote, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransferException ex) when (ex.IsTransient)
+        {
+            // Another worker made the same directory between the check and the create: the second try sees it.
+            await transfer.MkdirAsync(remote, cancellationToken).ConfigureAwait(false);
+        }
+
         _madeDirectories[remote] = true;
     }
 
@@ -291,28 +303,5 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
         return remote.TrimStart('/');
     }
 
-    private ITransfer Rent()
-    {
-        if (_idle.TryTake(out var transfer))
-        {
-            return transfer;
-        }
-
-        return Create();
-    }
-
-    private ITransfer Create()
-    {
-        var transfer = TransferRegistry.Default.Create(_server);
-        _all.Add(transfer);
-        return transfer;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var transfer in _all)
-        {
-            await transfer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _transfers.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Config;
 
 namespace Sluice.Core.Tests.Config;

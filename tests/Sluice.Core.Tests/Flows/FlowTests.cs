@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 

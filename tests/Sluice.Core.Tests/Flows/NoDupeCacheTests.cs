@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using CsCheck;
 using Sluice.Core.Formats;
 
 namespace Sluice.Core.Tests.Formats;

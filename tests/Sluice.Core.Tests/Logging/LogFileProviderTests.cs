@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Logging;
 
 namespace Sluice.Core.Tests.Logging;
