@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Running;
 using Sluice.Benchmarks.EndToEnd;
 using Sluice.Benchmarks.Transfers;
 

@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
 using Sluice.Brokers.Amqp;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Amqp;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Mqtt;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Daemon.Control;
 using Sluice.Daemon.Supervision;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Daemon.Supervision;
 
 namespace Sluice.Daemon.Tests;

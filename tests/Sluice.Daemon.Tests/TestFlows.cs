@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core;
+using Sluice.Core.Flows;
+using Sluice.Core.Messages;
 
 namespace Sluice.Daemon.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
 using Sluice.Core.Checksums;
 
 namespace Sluice.Benchmarks.Checksums;

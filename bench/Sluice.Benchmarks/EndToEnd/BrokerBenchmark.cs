@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Protocol;
+using RabbitMQ.Client;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;

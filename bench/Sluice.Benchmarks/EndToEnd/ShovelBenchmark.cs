@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
 using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Flows;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using BenchmarkDotNet.Attributes;
 using Sluice.Core.Formats;
 
 namespace Sluice.Benchmarks.Formats;

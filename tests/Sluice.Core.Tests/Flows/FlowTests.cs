@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using Sluice.Core.Formats;
 
 namespace Sluice.Core.Tests.Formats;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Sluice.Core.Logging;
 
 namespace Sluice.Core.Tests.Logging;
