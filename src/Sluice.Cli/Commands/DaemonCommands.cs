@@ -107,6 +107,7 @@ internal static class DaemonCommands
                 return 1;
             }
 
+            Sluice.Daemon.Adapters.RegisterAll();
             using var provider = new TextWriterLoggerProvider(context.Error);
             var logger = provider.CreateLogger("foreground");
             var catalog = new ConfigCatalog(paths(), logger, logToFiles: false);
