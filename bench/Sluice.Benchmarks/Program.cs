@@ -9,6 +9,7 @@ using Sluice.Benchmarks.Transfers;
 //   flows <amqp-url> [posts] [small] [large] [latency] [runs]   EndToEnd/FlowBenchmark.cs
 //   serve-http DIR                         Transfers/HttpServers.cs (the data server in a process of its own)
 //   poll [entries]                         Transfers/PollBenchmark.cs
+//   watch <mqtt-url> [files]               EndToEnd/WatchBenchmark.cs
 if (args.Length > 0 && args[0] == "shovel")
 {
     return await ShovelBenchmark.RunAsync(args[1..]);
@@ -37,6 +38,11 @@ if (args.Length > 0 && args[0] == "serve-http")
 if (args.Length > 0 && args[0] == "poll")
 {
     return await PollBenchmark.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "watch")
+{
+    return await WatchBenchmark.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -31,6 +31,7 @@ internal static class SluiceCommand
         root.Subcommands.Add(Commands.DecodeCommand.Create(context));
         root.Subcommands.Add(Commands.PostCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
+        root.Subcommands.Add(Commands.ReportCommand.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment));
         root.Subcommands.Add(Commands.PumpCommand.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment));
         root.Subcommands.Add(Commands.ConvertCommand.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment));
         foreach (var command in Commands.ConfigCommands.Create(context, Sluice.Core.Config.SluicePaths.FromEnvironment))

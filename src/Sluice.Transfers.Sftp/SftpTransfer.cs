@@ -115,12 +115,40 @@ public sealed class SftpTransfer : ITransfer
         }, cancellationToken);
     }
 
+    /// <remarks>
+    /// SSH.NET canonicalises the path first, which follows a symbolic link: deleting a link would delete what it
+    /// points to. A link is therefore refused (looked up in its directory's listing, which does not follow links).
+    /// </remarks>
     public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) =>
-        RunAsync($"delete {remotePath}", (client, ct) => client.DeleteAsync(remotePath, ct), cancellationToken);
+        RunAsync($"delete {remotePath}", async (client, ct) =>
+        {
+            var slash = remotePath.TrimEnd('/').LastIndexOf('/');
+            var directory = slash < 0 ? "." : slash == 0 ? "/" : remotePath[..slash];
+            var name = remotePath.TrimEnd('/')[(slash + 1)..];
+            await foreach (var entry in client.ListDirectoryAsync(directory, ct).ConfigureAwait(false))
+            {
+                if (entry.Name == name && entry.IsSymbolicLink)
+                {
+                    throw new TransferException(Options.Url, $"delete {remotePath}: a symbolic link cannot be removed over sftp here (the client would remove its target instead)", isTransient: false);
+                }
+            }
+
+            await client.DeleteAsync(remotePath, ct).ConfigureAwait(false);
+        }, cancellationToken);
 
     public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) =>
         RunAsync($"rename {fromPath}", async (client, ct) =>
         {
+            try
+            {
+                // posix-rename@openssh.com replaces the target at once: a reader never finds it missing.
+                client.RenameFile(fromPath, toPath, isPosix: true);
+                return;
+            }
+            catch (NotSupportedException)
+            {
+            }
+
             if (await client.ExistsAsync(toPath, ct).ConfigureAwait(false))
             {
                 await client.DeleteFileAsync(toPath, ct).ConfigureAwait(false);
@@ -307,6 +335,6 @@ public sealed class SftpTransfer : ITransfer
     private TransferException Map(string what, Exception e)
     {
         var transient = e is not (SftpPathNotFoundException or SftpPermissionDeniedException or SshAuthenticationException);
-        return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e);
+        return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e) { IsNotFound = e is SftpPathNotFoundException };
     }
 }

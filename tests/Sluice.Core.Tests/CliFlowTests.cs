@@ -109,6 +109,54 @@ public class CliFlowTests(MosquittoServer mosquitto)
     }
 
     [Fact]
+    public void Sluice_report_shows_the_source_the_201_reports_of_a_subscribe_with_report_on()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.File("config");
+        var state = dir.File("state");
+        var source = dir.File("source/data");
+        Directory.CreateDirectory(Path.Combine(config, "subscribe"));
+        Directory.CreateDirectory(source);
+        var files = Enumerable.Range(0, 10).Select(i => Path.Combine(source, $"r{i}.txt")).ToList();
+        foreach (var file in files)
+        {
+            File.WriteAllText(file, "reported " + file + "\n");
+        }
+
+        var id = Guid.NewGuid().ToString("N")[..6];
+        File.WriteAllText(Path.Combine(config, "subscribe", "rep.conf"),
+            $"broker {mosquitto.Url}\nexchange xcli{id}\nsubtopic #\ndirectory {dir.File("destination")}\nmirror on\nreport on\nreport_exchange xr_{id}\nmessageCountMax 10\naccept .*\n");
+
+        // The source's report queue exists before the reports are published, and keeps them until read.
+        var first = Process(config, state, "report", "--broker", mosquitto.Url, "--exchange", $"xr_{id}", "--timeout", "1");
+        Assert.True(first.Code == 0, first.Out + first.Err);
+        Assert.Contains("0 report(s)", first.Err);
+        var declare = Process(config, state, "declare", "subscribe/rep");
+        Assert.True(declare.Code == 0, declare.Out + declare.Err);
+        var post = Process(config, state, ["post", "--post_broker", mosquitto.Url, "--post_exchange", $"xcli{id}", "--post_baseUrl", "file://" + dir.File("source") + "/", "--post_baseDir", dir.File("source"), .. files]);
+        Assert.True(post.Code == 0, post.Out + post.Err);
+        var subscribe = Process(config, state, "foreground", "subscribe/rep");
+        Assert.True(subscribe.Code == 0, subscribe.Out + subscribe.Err);
+        Assert.Equal(10, Directory.GetFiles(dir.File("destination/data")).Length);
+
+        var report = Process(config, state, "report", "--broker", mosquitto.Url, "--exchange", $"xr_{id}", "--count", "10", "--timeout", "20");
+        Assert.True(report.Code == 0, report.Out + report.Err);
+        Assert.Contains("10 report(s)", report.Err);
+        var rows = report.Out.Split('\n');
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            var row = Assert.Single(rows, r => r.Contains($"data/r{i}.txt", StringComparison.Ordinal));
+            Assert.Contains("201", row, StringComparison.Ordinal);
+            Assert.Contains("Download successful", row, StringComparison.Ordinal);
+            Assert.Contains("anonymous@" + Environment.MachineName, row, StringComparison.Ordinal);
+        }
+
+        // Read once: the queue is empty now.
+        var again = Process(config, state, "report", "--broker", mosquitto.Url, "--exchange", $"xr_{id}", "--json", "--timeout", "1");
+        Assert.Equal(string.Empty, again.Out.Trim());
+    }
+
+    [Fact]
     public void Show_json_prints_the_resolved_configuration_without_the_password()
     {
         using var dir = new TempDirectory();

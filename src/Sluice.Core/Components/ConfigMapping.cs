@@ -10,7 +10,7 @@ namespace Sluice.Core.Components;
 public static partial class ConfigMapping
 {
     /// <summary>The components that run on a broker subscription.</summary>
-    public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "shovel", "winnow", "report", "flow"]);
+    public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "sender", "shovel", "winnow", "report", "flow"]);
 
     /// <summary>Settings for instance <paramref name="instance"/> of a subscribing flow.</summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
@@ -29,6 +29,13 @@ public static partial class ConfigMapping
         }
 
         BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(postText, credentials, "post_broker", errors) : null;
+        BrokerUrl? reportBroker = config.String("report_broker") is { } reportText ? ParseBroker(reportText, credentials, "report_broker", errors) : broker;
+        var sendTo = config.String("sendTo");
+        if (config.Component == "sender" && sendTo is null)
+        {
+            errors.Add("no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)");
+        }
+
         var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, paths.FlowState(config.Component, config.Name)));
         errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
         if (errors.Count > 0)
@@ -68,6 +75,7 @@ public static partial class ConfigMapping
                 MessageRateMax = config.Float("messageRateMax"),
                 StateDirectory = state,
                 Report = config.Flag("report"),
+                ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
             },
             Broker = broker,
             Subscription = new SubscriptionOptions
@@ -84,11 +92,14 @@ public static partial class ConfigMapping
                 Instance = instance,
             },
             Download = download,
+            Send = config.Component == "sender" ? Send(config, sendTo!, postBroker is not null, credentials) : null,
+            ReportBroker = reportBroker,
+            ReportExchange = config.String("report_exchange") ?? ReportExchange(config, reportBroker),
             PostBroker = postBroker,
             PostExchanges = postExchanges,
             PostTopicPrefix = config.String("post_topicPrefix") is { } prefix ? Formats.Topics.SplitPrefix(prefix) : [],
             PostFormat = config.String("post_format") ?? "v03",
-            Filter = Filter(config, download, time ?? TimeProvider.System),
+            Filter = Filter(config, download, time ?? TimeProvider.System, config.Component == "sender" ? SendPlacement(config) : null),
             Callbacks = callbacks,
         };
     }
@@ -134,6 +145,39 @@ public static partial class ConfigMapping
         ServerOptions = url => ServerOptions(url, credentials),
     };
 
+    /// <summary>sr3's sender: <c>sendTo</c>, the remote <c>directory</c>, the local <c>baseDir</c>, placement and inflight.</summary>
+    private static SendOptions Send(FlowConfig config, string sendTo, bool posts, CredentialStore credentials) => new()
+    {
+        SendTo = credentials.Complete(sendTo),
+        Directory = config.String("directory") ?? string.Empty,
+        BaseDir = config.String("baseDir"),
+        Mirror = config.Flag("mirror"),
+        Strip = int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
+        Flatten = config.String("flatten") ?? "/",
+        Inflight = config.String("inflight") ?? ".tmp",
+        PostBaseUrl = posts ? config.String("post_baseUrl") ?? sendTo : null,
+        PostBaseDir = config.String("post_baseDir"),
+        Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
+        BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
+        TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
+        ServerOptions = url => ServerOptions(url, credentials),
+    };
+
+    /// <summary>The placement a sender's accept lines start from: the remote <c>directory</c>, <c>mirror</c>, <c>strip</c>.</summary>
+    private static Placement SendPlacement(FlowConfig config) => new(
+        config.String("directory") ?? string.Empty,
+        config.Flag("mirror"),
+        int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0);
+
+    /// <summary>sr3's default report exchange: <c>xreport</c> for a feeder or admin user, else <c>xr_&lt;user&gt;</c>.</summary>
+    private static string ReportExchange(FlowConfig config, BrokerUrl? reportBroker)
+    {
+        var user = reportBroker?.User ?? "anonymous";
+        var privileged = config.Declarations.Any(d => d.Key is "feeder" or "admin" && d.Value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Contains(user, StringComparer.Ordinal)) ||
+            new[] { config.String("feeder"), config.String("admin") }.Any(u => u is not null && Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':')[0] == user);
+        return privileged ? "xreport" : "xr_" + user;
+    }
+
     /// <summary>A server's transfer settings with what credentials.conf says about it (password, key, ftp modes, token).</summary>
     internal static TransferOptions ServerOptions(string url, CredentialStore credentials)
     {
@@ -155,8 +199,9 @@ public static partial class ConfigMapping
     /// sr3's accept/reject: masks in order, first match wins, matched against <c>baseUrl + relPath</c>; an accepted message
     /// takes the directory of its accept line (variables expanded for that message); unmatched ones follow <c>acceptUnmatched</c>.
     /// </summary>
-    internal static Func<FlowMessage, FilterDecision> Filter(FlowConfig config, DownloadOptions? download, TimeProvider time)
+    internal static Func<FlowMessage, FilterDecision> Filter(FlowConfig config, DownloadOptions? download, TimeProvider time, Placement? send = null)
     {
+        var placing = download is not null ? new Placement(download.Directory, download.Mirror, download.Strip) : send;
         var masks = config.Masks;
         var acceptUnmatched = config.Flag("acceptUnmatched", true);
         var context = Variables.Context.Environment(time).With("PROGRAM", config.Component).With("CONFIG", config.Name);
@@ -176,11 +221,11 @@ public static partial class ConfigMapping
                     return FilterDecision.Reject($"rejected by reject {mask.Pattern} ({Path.GetFileName(mask.File)}:{mask.Line})");
                 }
 
-                if (download is not null)
+                if (placing is not null)
                 {
-                    var directory = Variables.Expand(mask.Directory ?? download.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl));
-                    var strip = int.TryParse(mask.Strip, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : download.Strip;
-                    item.Placement = new Placement(directory, mask.Mirror || download.Mirror, strip);
+                    var directory = Variables.Expand(mask.Directory ?? placing.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl));
+                    var strip = int.TryParse(mask.Strip, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : placing.Strip;
+                    item.Placement = new Placement(directory, mask.Mirror || placing.Mirror, strip);
                 }
 
                 return FilterDecision.Accept;
@@ -191,9 +236,9 @@ public static partial class ConfigMapping
                 return FilterDecision.Reject("unmatched (acceptUnmatched off)");
             }
 
-            if (download is not null && Variables.IsPerMessage(download.Directory))
+            if (placing is not null && Variables.IsPerMessage(placing.Directory))
             {
-                item.Placement = new Placement(Variables.Expand(download.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl)), download.Mirror, download.Strip);
+                item.Placement = new Placement(Variables.Expand(placing.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl)), placing.Mirror, placing.Strip);
             }
 
             return FilterDecision.Accept;

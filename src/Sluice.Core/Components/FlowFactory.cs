@@ -33,10 +33,25 @@ public static class FlowFactory
                 output = new BrokerOutput(await postBroker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, settings.PostExchanges, prefix);
             }
 
-            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time) : null;
+            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time)
+                : settings.Send is { } send ? new SendWork(send)
+                : settings.Component == "report" ? new ReportWork(logger)
+                : null;
             if (work is IAsyncDisposable disposableWork)
             {
                 resources.Add(disposableWork);
+            }
+
+            IFlowOutput? reports = null;
+            if (settings.Flow.Report && settings.ReportBroker is { } reportUrl)
+            {
+                var reportBroker = reportUrl == settings.Broker ? broker : BrokerRegistry.Create(reportUrl, logger, time);
+                if (!ReferenceEquals(reportBroker, broker))
+                {
+                    resources.Add(reportBroker);
+                }
+
+                reports = new BrokerOutput(await reportBroker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), V03Format.Instance, [settings.ReportExchange], ["v03"]);
             }
 
             // The flow releases its input, output, work and broker connections when it stops.
@@ -46,8 +61,14 @@ public static class FlowFactory
                 owned.Add(output);
             }
 
+            if (reports is not null)
+            {
+                owned.Add(reports);
+            }
+
             owned.AddRange(resources);
-            return new Flow(settings.Flow, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, new Releaser(owned)]);
+            var flowOptions = settings.Send is null ? settings.Flow : settings.Flow with { WorkVerb = "sent" };
+            return new Flow(flowOptions, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, new Releaser(owned)], reports);
         }
         catch
         {

@@ -10,7 +10,7 @@ namespace Sluice.Core.Components;
 /// </summary>
 public sealed record FlowSettings
 {
-    /// <summary>subscribe, sarra, shovel, winnow, report or flow.</summary>
+    /// <summary>subscribe, sarra, sender, shovel, winnow, report or flow.</summary>
     public required string Component { get; init; }
 
     public required FlowOptions Flow { get; init; }
@@ -21,6 +21,15 @@ public sealed record FlowSettings
 
     /// <summary>Download into a directory (subscribe, sarra); null for message-only flows (shovel, winnow).</summary>
     public DownloadOptions? Download { get; init; }
+
+    /// <summary>Send to a remote server (sender); null for the other components.</summary>
+    public SendOptions? Send { get; init; }
+
+    /// <summary>Where reports go when <see cref="FlowOptions.Report"/> is on (<c>report_broker</c>, the broker by default); null: nowhere.</summary>
+    public BrokerUrl? ReportBroker { get; init; }
+
+    /// <summary><c>report_exchange</c>: <c>xr_&lt;user&gt;</c>, or <c>xreport</c> for a feeder or admin user.</summary>
+    public string ReportExchange { get; init; } = "xreport";
 
     /// <summary>Where to post; null when the flow posts nothing (a plain subscribe).</summary>
     public BrokerUrl? PostBroker { get; init; }

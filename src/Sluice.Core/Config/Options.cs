@@ -49,7 +49,7 @@ public static class Options
         "directory", "exchange", "exchangeSuffix", "feeder", "filename", "flatten", "flowMain", "header", "hostname", "httpsSafeQuote",
         "identity", "identity_arbitrary_value", "inlineEncoding", "logFormat", "logLevel", "pollUrl", "post_baseUrl", "post_baseDir", "post_broker",
         "post_exchange", "post_exchangeSuffix", "post_format", "post_topic", "post_topicPrefix", "queueName", "queueShare", "queueType",
-        "sendTo", "rename", "report_exchange", "source", "strip", "timezone", "nodupe_driver", "nodupe_basis", "tlsRigour", "topic",
+        "sendTo", "rename", "report_exchange", "report_broker", "source", "strip", "timezone", "nodupe_driver", "nodupe_basis", "tlsRigour", "topic",
         "topicPrefix", "documentRoot", "post_documentRoot", "to_clusters", "outlet", "remote_config_url", "MemoryMax", "MemoryMultiplier",
         "MemoryBaseLineFile", "pathReplace", "fdelay", "post_url", "dataServer",
         "run_accept", "run_accept_item", "run_housekeeping", "run_post", "run_quarantine", "run_scan_item", "run_start", "run_stop",

@@ -46,7 +46,7 @@ public sealed partial class Flow
         {
             if (item.LocalPath is not null)
             {
-                FlowLog.WorkOk(_logger, "downloaded", item.LocalPath);
+                FlowLog.WorkOk(_logger, _options.WorkVerb, item.LocalPath);
             }
         }
 

@@ -2,6 +2,8 @@ namespace Sluice.Core.Flows;
 
 public sealed partial class Flow
 {
+    private readonly SemaphoreSlim[] _fileStripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
     private async Task WorkLoopAsync(CancellationToken cancellationToken)
     {
         await foreach (var item in _toWork.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -19,6 +21,10 @@ public sealed partial class Flow
                 var attempts = Math.Max(1, _options.Attempts);
                 for (var attempt = 1; attempt <= attempts; attempt++)
                 {
+                    // Two messages about one file (a create and a modify, say) are never worked at once: they would
+                    // write the same inflight file. sr3 works one message at a time, so this keeps its semantics.
+                    var stripe = _fileStripes[(int)((uint)StringComparer.Ordinal.GetHashCode(item.Message.RelPath) % (uint)_fileStripes.Length)];
+                    await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
                     try
                     {
                         outcome = await _work.DoAsync(item, cancellationToken).ConfigureAwait(false);
@@ -28,6 +34,10 @@ public sealed partial class Flow
                         outcome = WorkOutcome.Retry;
                         item.Code = ReportCodes.Failed;
                         item.Reason = ex.Message;
+                    }
+                    finally
+                    {
+                        stripe.Release();
                     }
 
                     if (outcome != WorkOutcome.Retry)

@@ -186,7 +186,8 @@ public sealed partial class Flow : IAsyncDisposable
         foreach (var m in messages)
         {
             var report = m.Message.Clone();
-            report.Report = new Messages.Report(m.Code == 0 ? 201 : m.Code, now, m.Reason ?? ReportCodes.Describe(m.Code == 0 ? 201 : m.Code));
+            report.Report = new Messages.Report(m.Code == 0 ? 201 : m.Code, now, m.Reason ?? ReportCodes.Describe(m.Code == 0 ? 201 : m.Code)) { Extra = _options.ReportBy };
+            report.Content = null; // sr3: a report does not carry the data
             reports.Add(report);
         }
 

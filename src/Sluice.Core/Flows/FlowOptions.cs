@@ -52,6 +52,12 @@ public sealed record FlowOptions
     /// <summary>Emit report messages (<c>report</c>).</summary>
     public bool Report { get; init; }
 
+    /// <summary>Who did the work (<c>host</c>, <c>user</c>), added to each report so a source sees who took its files.</summary>
+    public IReadOnlyList<Messages.Header>? ReportBy { get; init; }
+
+    /// <summary>The verb of the work in <c>after_work</c> log lines: downloaded, sent.</summary>
+    public string WorkVerb { get; init; } = "downloaded";
+
     /// <summary>How long a receive waits for messages before the flow looks at its retry queue.</summary>
     public TimeSpan ReceiveWait { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
@@ -14,7 +13,8 @@ namespace Sluice.Core.Transfers;
 /// </summary>
 public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null) : IFlowWork, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, ITransfer> _transfers = new(StringComparer.Ordinal);
+    private readonly TransferPool _transfers = new(baseUrl =>
+        (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
     private readonly BlockAssembly _blocks = new(options.StateDirectory);
 
     /// <summary>The <c>byteRateMax</c> limit every download of this flow instance shares, or null.</summary>
@@ -79,18 +79,8 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
     }
 
     /// <summary>The file's place under the directory: the relPath (mirror, less <c>strip</c> directories) or the name.</summary>
-    internal string Place(NotificationMessage message, Placement? placement = null)
-    {
-        var relPath = message.Rename is { Length: > 0 } rename ? rename.TrimStart('/') : message.RelPath;
-        if (!(placement?.Mirror ?? options.Mirror))
-        {
-            return relPath[(relPath.LastIndexOf('/') + 1)..];
-        }
-
-        var strip = placement?.Strip ?? options.Strip;
-        var parts = relPath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return string.Join('/', parts.Skip(Math.Min(strip, Math.Max(0, parts.Length - 1))));
-    }
+    internal string Place(NotificationMessage message, Placement? placement = null) =>
+        Placement.RelativePath(message, placement?.Mirror ?? options.Mirror, placement?.Strip ?? options.Strip);
 
     private WorkOutcome FileOp(FlowMessage item, FileOp op, string target)
     {
@@ -181,7 +171,13 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
 
         if (partitioned)
         {
-            var (outcome, completed) = await _blocks.ReceiveAsync(item, Transfer(message.BaseUrl), request, receive, cancellationToken).ConfigureAwait(false);
+            bool completed;
+            WorkOutcome outcome;
+            using (var lease = _transfers.Rent(message.BaseUrl))
+            {
+                (outcome, completed) = await _blocks.ReceiveAsync(item, lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
+            }
+
             if (completed)
             {
                 await CompletedAsync(message, target, cancellationToken).ConfigureAwait(false);
@@ -199,7 +195,8 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         {
             try
             {
-                result = await Receiver.ReceiveAsync(Transfer(message.BaseUrl), request, receive, cancellationToken).ConfigureAwait(false);
+                using var lease = _transfers.Rent(message.BaseUrl);
+                result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
             }
             catch (TransferVerificationException ex)
             {
@@ -229,7 +226,8 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
     {
         if (options.DeleteSource)
         {
-            await Transfer(message.BaseUrl).DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+            using var lease = _transfers.Rent(message.BaseUrl);
+            await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
         }
 
         if (options.Discard)
@@ -324,26 +322,5 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         message.RetrievePath = null;
     }
 
-    private ITransfer Transfer(string baseUrl)
-    {
-        if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri))
-        {
-            throw new TransferException(baseUrl, "baseUrl is not an absolute URL", isTransient: false);
-        }
-
-        var key = uri.GetLeftPart(UriPartial.Authority) + uri.AbsolutePath;
-        return _transfers.GetOrAdd(key, _ =>
-        {
-            var server = options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl };
-            return TransferRegistry.Default.Create(server with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var transfer in _transfers.Values)
-        {
-            await transfer.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public ValueTask DisposeAsync() => _transfers.DisposeAsync();
 }

@@ -12,15 +12,21 @@ public sealed class FileTransfer : ITransfer
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        var path = options.Url["file:".Length..];
+        _root = LocalPath(options.Url);
+    }
+
+    /// <summary>The local path of a <c>file:</c> URL (<c>file:/a/b</c>, <c>file:///a/b</c>; the host of <c>file://host/a</c> is ignored).</summary>
+    internal static string LocalPath(string url)
+    {
+        var path = url["file:".Length..];
         if (path.StartsWith("//", StringComparison.Ordinal))
         {
             path = path[2..];
             var slash = path.IndexOf('/', StringComparison.Ordinal);
-            path = slash < 0 ? "/" : path[slash..]; // file://host/path: the host is ignored
+            path = slash < 0 ? "/" : path[slash..];
         }
 
-        _root = string.IsNullOrEmpty(path) ? "/" : Uri.UnescapeDataString(path);
+        return string.IsNullOrEmpty(path) ? "/" : Uri.UnescapeDataString(path);
     }
 
     public TransferOptions Options { get; }
@@ -164,6 +170,6 @@ public sealed class FileTransfer : ITransfer
     private TransferException Failure(string path, Exception e)
     {
         var transient = e is not (FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException);
-        return new TransferException(Options.Url, $"{path}: {e.Message}", transient, e);
+        return new TransferException(Options.Url, $"{path}: {e.Message}", transient, e) { IsNotFound = e is FileNotFoundException or DirectoryNotFoundException };
     }
 }

@@ -34,6 +34,20 @@ public static class PathSafety
     }
 
     /// <summary>
+    /// Joins <paramref name="relativePath"/> to a directory on another machine (a send's remote side), refusing the
+    /// same paths as <see cref="Resolve"/> but without looking at any local file system. An empty root gives a path
+    /// relative to the server's login directory.
+    /// </summary>
+    public static string JoinRemote(string root, string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(relativePath);
+        var joined = string.Join('/', Segments(relativePath));
+        var trimmed = root.TrimEnd('/');
+        return root.Length == 0 ? joined : (trimmed.Length == 0 ? "/" : trimmed + "/") + joined;
+    }
+
+    /// <summary>
     /// Checks the target of a symbolic link to be created at <paramref name="linkRelativePath"/>:
     /// a relative target is resolved from the link's directory and must stay under the root; an
     /// absolute target must lie under the root. Returns the target to write into the link.

@@ -17,4 +17,7 @@ public sealed class TransferException : SluiceException
     public string Url { get; }
 
     public bool IsTransient { get; }
+
+    /// <summary>The remote file or directory does not exist (where the protocol says so unambiguously).</summary>
+    public bool IsNotFound { get; init; }
 }
