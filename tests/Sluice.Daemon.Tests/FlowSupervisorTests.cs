@@ -139,7 +139,7 @@ public class FlowSupervisorTests
         ]);
 
         var status = supervisor.Status().Single();
-        Assert.Equal("retrying", status.State);
+        Assert.Equal("restarting", status.State);
         Assert.Equal("address already in use", status.LastError);
         await Eventually(() => Volatile.Read(ref attempts) >= 2, "a second attempt");
     }

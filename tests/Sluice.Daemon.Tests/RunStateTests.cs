@@ -125,7 +125,7 @@ public class RunStateTests
             Assert.Equal(RunStates.Lagging, State("subscribe/late"));
             Assert.Equal(RunStates.Retrying, State("sarra/failing"));
             Assert.Equal(RunStates.Running, State("sarra/strict")); // 3 waiting for a retry is below its runStateThreshold_retry of 10
-            Assert.Equal(RunStates.Waiting, State("poll/vip"));
+            Assert.Equal(RunStates.WaitingForVip, State("poll/vip"));
             Assert.Equal("vip", supervisor.Status().Single(s => s.Name == "poll/vip").Waiting);
             Assert.Equal(1, supervisor.Status().Single(s => s.Name == "subscribe/stuck").InFlight);
             Assert.Equal(120, supervisor.Status().Single(s => s.Name == "subscribe/late").LagSeconds, 0);

@@ -447,7 +447,7 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                 Name = Definition.Name,
                 State = RunStates.Of(views, Definition.Thresholds, now, Definition.Error is not null),
                 Instances = _instances.Length,
-                InstancesRunning = live.Count,
+                InstancesRunning = views.Count(v => v.State == FlowState.Running),
                 Received = received,
                 Accepted = _instances.Sum(i => i.Total(m => m.Accepted)),
                 Rejected = _instances.Sum(i => i.Total(m => m.Rejected)),
