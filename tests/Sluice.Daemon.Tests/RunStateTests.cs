@@ -86,8 +86,9 @@ public class RunStateTests
     private static FlowDefinition Define(string name, Func<int, Flow> create, int instances = 1) =>
         new(name, instances, (i, _) => Task.FromResult(create(i)));
 
+    // No retry comes round and none expires while the test moves time by minutes: the retry queue stays as it is.
     private static FlowOptions Options(string name, int instance = 1, string? state = null) =>
-        new() { Name = name, Instance = instance, ReceiveWait = TimeSpan.FromMilliseconds(10), Attempts = 1, StateDirectory = state, RetryInterval = TimeSpan.FromDays(1) };
+        new() { Name = name, Instance = instance, ReceiveWait = TimeSpan.FromMilliseconds(10), Attempts = 1, StateDirectory = state, RetryInterval = TimeSpan.FromDays(1), RetryTtl = TimeSpan.FromDays(2) };
 
     [Fact(Timeout = 120_000)]
     public async Task Hung_idle_lagging_retrying_and_waiting_follow_the_counters_and_sanity_restarts_only_the_hung_flow()
