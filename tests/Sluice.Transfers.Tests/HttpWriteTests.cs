@@ -97,6 +97,12 @@ public sealed class HttpWriteTests(DataServerFixture server)
             }
         }
 
+        // A large body is refused before it is sent (Expect: 100-continue), as a permanent refusal.
+        var large = await Assert.ThrowsAsync<TransferException>(() => anne.PutAsync(new MemoryStream(new byte[8 * 1024 * 1024]), $"{_dir}/large.bin", CancellationToken.None));
+        Assert.Equal(403, large.StatusCode);
+        Assert.False(large.IsTransient);
+        Assert.Contains("may only read", large.Message, StringComparison.Ordinal);
+
         Assert.Equal(["kept.txt"], Directory.GetFileSystemEntries(Local(string.Empty)).Select(Path.GetFileName));
         using var read = new MemoryStream();
         await anonymous.GetAsync($"{_dir}/kept.txt", read, 0, null, CancellationToken.None);

@@ -15,6 +15,7 @@ namespace Sluice.Core.Transfers;
 /// </summary>
 public sealed partial class HttpTransfer : ITransfer
 {
+    private const long ExpectContinueAbove = 64 * 1024;
     private static readonly HttpMethod Move = new("MOVE");
     private static readonly HttpMethod MakeCollection = new("MKCOL");
     private readonly HttpClient _client;
@@ -115,7 +116,14 @@ public sealed partial class HttpTransfer : ITransfer
     {
         ArgumentNullException.ThrowIfNull(source);
         var uri = Target(remotePath);
-        using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = new UploadContent(Options, source) };
+        var content = new UploadContent(Options, source);
+        using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
+        if (content.Headers.ContentLength is null or > ExpectContinueAbove)
+        {
+            // A refusal (401, 403) then comes before the body is sent, rather than as a connection closed mid-body.
+            request.Headers.ExpectContinue = true;
+        }
+
         // The body is copied with a timeout on each read and write (large files are not cut off while data flows).
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
     }
