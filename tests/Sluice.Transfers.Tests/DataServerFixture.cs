@@ -7,7 +7,8 @@ namespace Sluice.Transfers.Tests;
 
 /// <summary>
 /// Starts the pump's data server three times on free loopback ports: plain http, https with a
-/// self-signed certificate, and http with basic authentication. Stopped at the end.
+/// self-signed certificate, http with basic authentication, and a writable http one (walt writes, anne only
+/// reads, anyone reads). Stopped at the end.
 /// </summary>
 public sealed class DataServerFixture : IAsyncLifetime
 {
@@ -21,6 +22,11 @@ public sealed class DataServerFixture : IAsyncLifetime
 
     public DataServer Private { get; private set; } = null!;
 
+    public DataServer Writable { get; private set; } = null!;
+
+    /// <summary>The writable server's URL with a user's credentials (walt: writer, anne: reader).</summary>
+    public string WritableUrl(string user) => Writable.BaseUrl.Replace("http://", $"http://{user}:pw-{user}@", StringComparison.Ordinal);
+
     public async Task InitializeAsync()
     {
         Http = new DataServer(new DataServerOptions { Root = Root, BindAddress = IPAddress.Loopback, Port = 0 });
@@ -29,6 +35,15 @@ public sealed class DataServerFixture : IAsyncLifetime
         await Https.StartAsync(CancellationToken.None);
         Private = new DataServer(new DataServerOptions { Root = Root, Port = 0, Users = new Dictionary<string, string> { ["anne"] = "s3cr:et" }, BearerTokens = new HashSet<string> { BearerToken } });
         await Private.StartAsync(CancellationToken.None);
+        Writable = new DataServer(new DataServerOptions
+        {
+            Root = Root,
+            Port = 0,
+            Users = new Dictionary<string, string> { ["anne"] = "pw-anne", ["walt"] = "pw-walt" },
+            Writers = new HashSet<string> { "walt" },
+            AnonymousRead = true,
+        });
+        await Writable.StartAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -36,6 +51,7 @@ public sealed class DataServerFixture : IAsyncLifetime
         await Http.DisposeAsync();
         await Https.DisposeAsync();
         await Private.DisposeAsync();
+        await Writable.DisposeAsync();
         Directory.Delete(Root, recursive: true);
     }
 

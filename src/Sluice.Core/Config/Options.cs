@@ -23,7 +23,7 @@ public static class Options
         "permCopy", "persistent", "queueBind", "queueDeclare", "randomize", "recursive", "realpathFilter", "realpathPost", "reconnect",
         "report", "reset", "retry_refilter", "retryEmptyBeforeExit", "save", "sundew_compat_regex_first_match_is_zero",
         "sourceFromExchange", "sourceFromMessage", "statehost", "timeCopy", "topicCopy", "users", "v2compatRenameDoublePost", "wololo",
-        "auto_delete", "clean_session", "logDuplicates",
+        "auto_delete", "clean_session", "logDuplicates", "dataServerWrite",
     ];
 
     private static readonly string[] Floats = ["messageRateMax", "messageRateMin"];

@@ -10,10 +10,14 @@ namespace Sluice.Core.Transfers;
 /// <summary>
 /// http and https on <see cref="HttpClient"/>: byte ranges (resume), basic credentials from the
 /// URL, <c>bearer_token</c>, certificate checks per <see cref="TlsRigour"/>, and listing of
-/// Apache-style directory indexes for poll. Only get and list: web servers take no puts here.
+/// Apache-style directory indexes for poll; writes as WebDAV does them (PUT, DELETE, MOVE with a
+/// <c>Destination</c>, MKCOL), which the pump's data server accepts from its writers.
 /// </summary>
 public sealed partial class HttpTransfer : ITransfer
 {
+    private const long ExpectContinueAbove = 64 * 1024;
+    private static readonly HttpMethod Move = new("MOVE");
+    private static readonly HttpMethod MakeCollection = new("MKCOL");
     private readonly HttpClient _client;
     private readonly Uri _base;
 
@@ -108,15 +112,50 @@ public sealed partial class HttpTransfer : ITransfer
         }
     }
 
-    public Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken) => throw Unsupported("put");
+    public async Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var uri = Target(remotePath);
+        var content = new UploadContent(Options, source);
+        using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
+        if (content.Headers.ContentLength is null or > ExpectContinueAbove)
+        {
+            // A refusal (401, 403) then comes before the body is sent, rather than as a connection closed mid-body.
+            request.Headers.ExpectContinue = true;
+        }
 
-    public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) => throw Unsupported("delete");
+        // The body is copied with a timeout on each read and write (large files are not cut off while data flows).
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
-    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) => throw Unsupported("rename");
+    public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) =>
+        RequestAsync(HttpMethod.Delete, remotePath, null, cancellationToken);
 
-    public Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken) => throw Unsupported("mkdir");
+    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) =>
+        RequestAsync(Move, fromPath, Target(toPath), cancellationToken);
 
-    public Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken) => throw Unsupported("symlink");
+    public async Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken)
+    {
+        var directory = remoteDirectory.TrimEnd('/');
+        try
+        {
+            await RequestAsync(MakeCollection, directory + "/", null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransferException ex) when (ex.StatusCode == 405)
+        {
+            // WebDAV answers 405 when the collection exists already: that is what was asked for, if it is a directory.
+            await ListAsync(directory, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransferException ex) when (ex.StatusCode == 409 && directory.LastIndexOf('/') is var slash && slash > 0)
+        {
+            // WebDAV makes no missing parents (409 Conflict): make them first.
+            await MkdirAsync(directory[..slash], cancellationToken).ConfigureAwait(false);
+            await RequestAsync(MakeCollection, directory + "/", null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken) =>
+        throw new TransferException(Options.Url, $"symlink {linkPath}: http has no symbolic links (use sftp or file to replay links)", isTransient: false);
 
     public ValueTask DisposeAsync()
     {
@@ -200,12 +239,37 @@ public sealed partial class HttpTransfer : ITransfer
         {
             var code = (int)response.StatusCode;
             var reason = response.ReasonPhrase;
+            var detail = await ErrorTextAsync(response, cancellationToken).ConfigureAwait(false);
             response.Dispose();
             var transient = code >= 500 || code == 408 || code == 429;
-            throw new TransferException(Options.Url, $"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {code} {reason}", transient);
+            throw new TransferException(Options.Url, $"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {code} {reason}{detail}", transient)
+            {
+                IsNotFound = code == 404,
+                StatusCode = code,
+            };
         }
 
         return response;
+    }
+
+    private Task RequestAsync(HttpMethod method, string remotePath, Uri? destination, CancellationToken cancellationToken)
+    {
+        var uri = Target(remotePath);
+        return OperationTimeout.RunAsync(
+            Options,
+            $"{method} {uri.AbsolutePath}",
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(method, uri);
+                if (destination is not null)
+                {
+                    request.Headers.Add("Destination", destination.AbsoluteUri);
+                    request.Headers.Add("Overwrite", "T");
+                }
+
+                using var response = await SendAsync(request, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
     }
 
     private Uri Target(string remotePath)
@@ -220,8 +284,43 @@ public sealed partial class HttpTransfer : ITransfer
         return new Uri(baseUri, escaped);
     }
 
-    private TransferException Unsupported(string operation) =>
-        new(Options.Url, $"{operation} is not supported over http (use sftp, ftp or file to write)", isTransient: false);
+    /// <summary>The first line of a short plain-text error body (the data server says why it refused), else nothing.</summary>
+    private static async Task<string> ErrorTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != "text/plain" || response.Content.Headers.ContentLength is not (> 0 and < 4096))
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var line = text.Split('\n', 2)[0].Trim();
+            return line.Length == 0 ? string.Empty : ": " + line;
+        }
+        catch (HttpRequestException)
+        {
+            return string.Empty;
+        }
+    }
+
+    /// <summary>A request body read from a stream as it is sent, with its length when the stream knows it.</summary>
+    private sealed class UploadContent(TransferOptions options, Stream source) : HttpContent
+    {
+        private readonly long? _length = source.CanSeek ? source.Length - source.Position : null;
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            await OperationTimeout.CopyAsync(options, source, stream, _length, cancellationToken).ConfigureAwait(false);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _length ?? 0;
+            return _length is not null;
+        }
+    }
 
     [GeneratedRegex("<a\\s+href=\"(?<href>[^\"]+)\"[^>]*>[^<]*</a>(?<rest>(?:(?!<a\\s)[^\\n])*)", RegexOptions.IgnoreCase)]
     private static partial Regex IndexLine();

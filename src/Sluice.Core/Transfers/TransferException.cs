@@ -20,4 +20,7 @@ public sealed class TransferException : SluiceException
 
     /// <summary>The remote file or directory does not exist (where the protocol says so unambiguously).</summary>
     public bool IsNotFound { get; init; }
+
+    /// <summary>The HTTP status code of a refused http request; null for other protocols and failures.</summary>
+    public int? StatusCode { get; init; }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -18,9 +19,14 @@ namespace Sluice.Daemon.DataServer;
 /// The pump's HTTP data server (Kestrel): serves <see cref="DataServerOptions.Root"/> over http or
 /// https with Apache-style directory indexes (which sr3's http poll parses), byte ranges, ETag and
 /// Last-Modified, optional basic authentication, and refuses any path leading outside the root.
+/// Its <see cref="DataServerOptions.Writers"/> may also write, as WebDAV does: PUT (into a temporary name,
+/// renamed into place once complete), DELETE, MOVE (with <c>Destination</c>) and MKCOL.
 /// </summary>
 public sealed class DataServer : IAsyncDisposable
 {
+    private const string MoveMethod = "MOVE";
+    private const string MakeCollectionMethod = "MKCOL";
+    private const int UploadBuffer = 1 << 20;
     private readonly DataServerOptions _options;
     private readonly string _root;
     private WebApplication? _app;
@@ -82,16 +88,25 @@ public sealed class DataServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        var method = context.Request.Method;
+        var reading = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (!reading && !IsWrite(method))
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             return;
         }
 
-        if (!Authorized(context.Request))
+        var user = Authenticate(context.Request, out var authenticated);
+        if (!authenticated && (!reading || !_options.AnonymousRead || user is not null))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"sluice\", charset=\"UTF-8\"";
+            return;
+        }
+
+        if (!reading)
+        {
+            await WriteAsync(context, user).ConfigureAwait(false);
             return;
         }
 
@@ -134,6 +149,202 @@ public sealed class DataServer : IAsyncDisposable
             .ExecuteAsync(context).ConfigureAwait(false);
     }
 
+    private static bool IsWrite(string method) =>
+        HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || method == MoveMethod || method == MakeCollectionMethod;
+
+    private static async Task RefuseAsync(HttpContext context, int status, string reason)
+    {
+        var body = Encoding.UTF8.GetBytes(reason + "\n");
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task WriteAsync(HttpContext context, string? user)
+    {
+        var method = context.Request.Method;
+        if (user is null || !_options.Writers.Contains(user))
+        {
+            var who = string.IsNullOrEmpty(user) ? "these credentials" : $"user {user}";
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, _options.Writers.Count == 0 ? "this server is read-only" : $"{method}: {who} may only read").ConfigureAwait(false);
+            return;
+        }
+
+        var relative = (context.Request.Path.Value ?? "/").Trim('/');
+        string path;
+        string? destination = null;
+        try
+        {
+            path = WritablePath(relative);
+            if (method == MoveMethod)
+            {
+                var header = context.Request.Headers["Destination"].ToString();
+                if (!Uri.TryCreate(header, UriKind.Absolute, out var uri) && !Uri.TryCreate(new Uri("http://localhost/"), header, out uri))
+                {
+                    await RefuseAsync(context, StatusCodes.Status400BadRequest, $"MOVE {relative}: the Destination header '{header}' is not a URL").ConfigureAwait(false);
+                    return;
+                }
+
+                destination = WritablePath(Uri.UnescapeDataString(uri.AbsolutePath).Trim('/'));
+            }
+        }
+        catch (UnsafePathException e)
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, $"{method}: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var (status, reason) = method switch
+            {
+                _ when HttpMethods.IsPut(method) => await PutAsync(context, path).ConfigureAwait(false),
+                _ when HttpMethods.IsDelete(method) => Delete(path),
+                MoveMethod => Move(path, destination!, context.Request.Headers["Overwrite"].ToString() != "F"),
+                _ => MakeCollection(path),
+            };
+            if (reason is not null)
+            {
+                await RefuseAsync(context, status, $"{method} {relative}: {reason}").ConfigureAwait(false);
+            }
+            else
+            {
+                context.Response.StatusCode = status;
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, $"{method} {relative}: {e.Message}").ConfigureAwait(false);
+        }
+        catch (IOException e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            await RefuseAsync(context, StatusCodes.Status409Conflict, $"{method} {relative}: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A path to write: under the root (PathSafety), and not through a final link leading outside.</summary>
+    private string WritablePath(string relative)
+    {
+        var path = PathSafety.Resolve(_root, relative);
+        CheckFinalLink(path, relative);
+        return path;
+    }
+
+    /// <summary>Writes the body to a temporary name beside the file and renames it into place once it is all there.</summary>
+    private static async Task<(int Status, string? Reason)> PutAsync(HttpContext context, string path)
+    {
+        if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            return (StatusCodes.Status409Conflict, "is a directory");
+        }
+
+        var directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        var existed = File.Exists(path);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.part");
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        var complete = false;
+        try
+        {
+            var file = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0, Options = FileOptions.Asynchronous });
+            await using (file.ConfigureAwait(false))
+            {
+                try
+                {
+                    await context.Request.Body.CopyToAsync(file, UploadBuffer, context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (BadHttpRequestException e)
+                {
+                    return (e.StatusCode, $"upload incomplete: {e.Message}");
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+                {
+                    return (StatusCodes.Status400BadRequest, "upload incomplete: the client went away");
+                }
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            complete = true;
+            return (existed ? StatusCodes.Status204NoContent : StatusCodes.Status201Created, null);
+        }
+        finally
+        {
+            if (!complete)
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    private static (int Status, string? Reason) Delete(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null && Directory.Exists(path))
+        {
+            if (Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                return (StatusCodes.Status409Conflict, "directory not empty");
+            }
+
+            Directory.Delete(path);
+        }
+        else if (info.Exists || info.LinkTarget is not null)
+        {
+            File.Delete(path);
+        }
+        else
+        {
+            return (StatusCodes.Status404NotFound, "no such file or directory");
+        }
+
+        return (StatusCodes.Status204NoContent, null);
+    }
+
+    private static (int Status, string? Reason) Move(string from, string to, bool overwrite)
+    {
+        var source = new FileInfo(from);
+        var isDirectory = source.LinkTarget is null && Directory.Exists(from);
+        if (!isDirectory && !source.Exists && source.LinkTarget is null)
+        {
+            return (StatusCodes.Status404NotFound, "no such file or directory");
+        }
+
+        var existed = File.Exists(to) || Directory.Exists(to);
+        if (existed && !overwrite)
+        {
+            return (StatusCodes.Status412PreconditionFailed, "the destination exists and Overwrite is F");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        if (isDirectory)
+        {
+            Directory.Move(from, to);
+        }
+        else
+        {
+            File.Move(from, to, overwrite: true);
+        }
+
+        return (existed ? StatusCodes.Status204NoContent : StatusCodes.Status201Created, null);
+    }
+
+    private static (int Status, string? Reason) MakeCollection(string path)
+    {
+        if (Directory.Exists(path) || File.Exists(path))
+        {
+            // WebDAV's answer for a collection that exists already.
+            return (StatusCodes.Status405MethodNotAllowed, "exists already");
+        }
+
+        Directory.CreateDirectory(path);
+        return (StatusCodes.Status201Created, null);
+    }
+
     private void CheckFinalLink(string path, string relative)
     {
         FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
@@ -150,23 +361,29 @@ public sealed class DataServer : IAsyncDisposable
         }
     }
 
-    private bool Authorized(HttpRequest request)
+    /// <summary>
+    /// Who the request comes from: the user of valid basic credentials, "" for a valid bearer token, null when there
+    /// are no credentials. <paramref name="authenticated"/> says whether the credentials are good (or none are needed).
+    /// </summary>
+    private string? Authenticate(HttpRequest request, out bool authenticated)
     {
-        if (_options.Users.Count == 0 && _options.BearerTokens.Count == 0)
+        var header = request.Headers.Authorization.ToString();
+        authenticated = _options.Users.Count == 0 && _options.BearerTokens.Count == 0;
+        if (authenticated || header.Length == 0)
         {
-            return true;
+            return null;
         }
 
-        var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             var token = Encoding.UTF8.GetBytes(header[7..].Trim());
-            return _options.BearerTokens.Any(t => CryptographicOperations.FixedTimeEquals(token, Encoding.UTF8.GetBytes(t)));
+            authenticated = _options.BearerTokens.Any(t => CryptographicOperations.FixedTimeEquals(token, Encoding.UTF8.GetBytes(t)));
+            return string.Empty;
         }
 
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
-            return false;
+            return string.Empty;
         }
 
         string decoded;
@@ -176,16 +393,17 @@ public sealed class DataServer : IAsyncDisposable
         }
         catch (FormatException)
         {
-            return false;
+            return string.Empty;
         }
 
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
         if (colon < 0 || !_options.Users.TryGetValue(decoded[..colon], out var password))
         {
-            return false;
+            return string.Empty;
         }
 
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(decoded[(colon + 1)..]), Encoding.UTF8.GetBytes(password));
+        authenticated = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(decoded[(colon + 1)..]), Encoding.UTF8.GetBytes(password));
+        return decoded[..colon];
     }
 
     private static async Task WriteIndexAsync(HttpContext context, string directory)

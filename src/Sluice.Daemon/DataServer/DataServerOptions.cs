@@ -20,6 +20,15 @@ public sealed record DataServerOptions
     /// <summary>Bearer tokens accepted instead of a user and password (<c>Authorization: Bearer ...</c>); enables authentication too.</summary>
     public IReadOnlySet<string> BearerTokens { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// The users (of <see cref="Users"/>) who may write: PUT, DELETE, MOVE and MKCOL. Everyone else is refused
+    /// writes (401 without credentials, 403 with a reader's); bearer tokens read only.
+    /// </summary>
+    public IReadOnlySet<string> Writers { get; init; } = new HashSet<string>();
+
+    /// <summary>GET and HEAD need no credentials even when <see cref="Users"/> is set (writes always do).</summary>
+    public bool AnonymousRead { get; init; }
+
     /// <summary>Serve https with this certificate (with private key) instead of http.</summary>
     public X509Certificate2? Certificate { get; init; }
 }

@@ -37,7 +37,7 @@ public sealed partial class EmbeddedPump(PumpOptions options, ILogger logger) : 
             if (options.DataServer is { } http && options.DataDirectory is { } root)
             {
                 Directory.CreateDirectory(root);
-                _dataServer = new DataServer.DataServer(new DataServerOptions { Root = root, BindAddress = http.Address, Port = http.Port });
+                _dataServer = new DataServer.DataServer(DataServerOptionsFor(options, root, http));
                 await _dataServer.StartAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -48,6 +48,23 @@ public sealed partial class EmbeddedPump(PumpOptions options, ILogger logger) : 
         }
 
         PumpLog.Ready(logger, options.Broker?.ToString() ?? "(none)", options.Users.Count, options.DataDirectory ?? "(none)", BaseUrl ?? "(none)");
+    }
+
+    /// <summary>The data server's options: read-only and open, or with <c>dataServerWrite</c> writable by the pump's writers.</summary>
+    internal static DataServerOptions DataServerOptionsFor(PumpOptions options, string root, System.Net.IPEndPoint http)
+    {
+        var server = new DataServerOptions { Root = root, BindAddress = http.Address, Port = http.Port };
+        if (!options.DataServerWrite)
+        {
+            return server;
+        }
+
+        return server with
+        {
+            Users = options.Users.ToDictionary(u => u.Name, u => u.Password, StringComparer.Ordinal),
+            Writers = options.Users.Where(u => u.Role is "source" or "feeder" or "admin").Select(u => u.Name).ToHashSet(StringComparer.Ordinal),
+            AnonymousRead = true,
+        };
     }
 
     public async ValueTask DisposeAsync()

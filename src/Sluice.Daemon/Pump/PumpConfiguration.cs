@@ -9,7 +9,8 @@ namespace Sluice.Daemon.Pump;
 /// A <c>pump/&lt;name&gt;.conf</c> as the daemon runs it: <c>broker mqtt://ADDRESS:PORT</c> is where the embedded broker
 /// listens, <c>dataServer http://ADDRESS:PORT</c> where the data server listens, serving <c>baseDir</c> (or
 /// <c>directory</c>); the users are its <c>declare source|subscriber|feeder|admin NAME</c> lines (and the users of
-/// <c>admin</c>/<c>feeder</c> URLs), each with its password from <c>credentials.conf</c> for that broker.
+/// <c>admin</c>/<c>feeder</c> URLs), each with its password from <c>credentials.conf</c> for that broker. With
+/// <c>dataServerWrite on</c> the sources, feeders and admins may also write to the data tree over http.
 /// </summary>
 public static class PumpConfiguration
 {
@@ -70,6 +71,12 @@ public static class PumpConfiguration
             }
         }
 
+        var write = config.Flag("dataServerWrite");
+        if (write && (dataServer is null || users.Count == 0))
+        {
+            errors.Add("dataServerWrite on lets the pump's users write to its data server: it needs dataServer and the broker's users (declare source alice, ...)");
+        }
+
         if (config.String("broker") is null && config.String("dataServer") is null)
         {
             errors.Add("a pump runs an embedded broker (broker mqtt://127.0.0.1:PORT), a data server (dataServer http://127.0.0.1:PORT with baseDir), or both: it names neither");
@@ -86,6 +93,7 @@ public static class PumpConfiguration
             Users = users,
             DataDirectory = dataDirectory,
             DataServer = dataServer,
+            DataServerWrite = write,
             StateDirectory = paths.FlowState(config.Component, config.Name),
         };
     }

@@ -18,6 +18,12 @@ public sealed record PumpOptions
     /// <summary>Where the http data server listens; null runs none.</summary>
     public IPEndPoint? DataServer { get; init; }
 
+    /// <summary>
+    /// <c>dataServerWrite on</c>: the users with role source, feeder or admin may write to the data tree over http
+    /// (PUT, DELETE, MOVE, MKCOL with their broker password); reads stay open to all, writes are never anonymous.
+    /// </summary>
+    public bool DataServerWrite { get; init; }
+
     /// <summary>Where the broker keeps its retained messages across restarts.</summary>
     public required string StateDirectory { get; init; }
 }
