@@ -5,6 +5,13 @@ namespace Sluice.Core.Transfers;
 /// <summary>For ITransfer implementations: runs one operation under <see cref="TransferOptions.Timeout"/>, mapping failures to <see cref="TransferException"/>.</summary>
 public static class OperationTimeout
 {
+    /// <summary>
+    /// The largest buffer <see cref="CopyAsync"/> uses, whatever <see cref="TransferOptions.BufSize"/> asks for: two
+    /// buffers of 1 MiB (sr3's default) no longer fit in a core's cache, so each byte left it between the network read
+    /// and the file write, and an http download cost twice the CPU and ran at half the speed it does with 256 KiB.
+    /// </summary>
+    internal const int BufferMax = 256 * 1024;
+
     public static async Task<T> RunAsync<T>(TransferOptions options, string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -35,11 +42,12 @@ public static class OperationTimeout
     /// <summary>
     /// Copies a stream with a timeout on each read and write (not on the whole copy, so large files
     /// are not cut off while data keeps flowing). While one buffer is written (and hashed, when the
-    /// destination hashes), the next is read: the network and the disk work at the same time.
+    /// destination hashes), the next is read: the network and the disk work at the same time. Buffers are
+    /// <see cref="TransferOptions.BufSize"/>, at most <see cref="BufferMax"/>.
     /// </summary>
     public static async Task<long> CopyAsync(TransferOptions options, Stream source, Stream destination, long? length, CancellationToken cancellationToken)
     {
-        var bufSize = Math.Max(4096, options.BufSize);
+        var bufSize = Math.Clamp(options.BufSize, 4096, BufferMax);
         if (length is { } known && known < bufSize)
         {
             bufSize = (int)Math.Max(4096, known);
