@@ -44,6 +44,23 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task A_large_bufSize_is_copied_in_buffers_no_larger_than_the_cap()
+    {
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "capped.bin"), 3L * 1024 * 1024);
+        await using var http = new HttpTransfer(new TransferOptions { Url = server.Http.BaseUrl, Timeout = TestEnvironment.OperationTimeout, BufSize = 4 * 1024 * 1024 });
+        var target = Path.Combine(_destination, "capped.bin");
+        var recording = new WriteSizeRecorder(File.Create(target));
+        await using (recording)
+        {
+            var n = await http.GetAsync($"{_dir}/capped.bin", recording, 0, null, CancellationToken.None);
+            Assert.Equal(3L * 1024 * 1024, n);
+        }
+
+        Assert.InRange(recording.Largest, 1, OperationTimeout.BufferMax);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(target));
+    }
+
+    [Fact]
     public async Task A_byte_range_returns_exactly_those_bytes()
     {
         TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "r.bin"), 10_000);
@@ -267,6 +284,50 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         var e = Assert.Throws<TransferException>(() => registry.Create(new TransferOptions { Url = "gopher://bob:pw@host/" }));
         Assert.Contains("gopher", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("pw", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A file stream that remembers the largest write it was given.</summary>
+    private sealed class WriteSizeRecorder(FileStream inner) : Stream
+    {
+        public int Largest { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Largest = Math.Max(Largest, buffer.Length);
+            inner.Write(buffer);
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static HttpTransfer Transfer(DataServer which) =>

@@ -7,11 +7,12 @@ using Sluice.Transfers.Sftp;
 namespace Sluice.Benchmarks.Transfers;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Sluice.Benchmarks -- transfers [small] [large] [largeMiB] [runs] [parallel]`:
+/// `dotnet run -c Release --project bench/Sluice.Benchmarks -- transfers [small] [large] [largeMiB] [runs] [parallel] [only]`:
 /// downloads many small and a few large files over http and sftp from loopback servers, each in a process of its
 /// own (nginx and the pump's data server for http, OpenSSH's sshd for sftp), with Sluice's <see cref="Receiver"/>
 /// and, interleaved in the same run, with curl and OpenSSH's sftp fetching the same files with the same
-/// parallelism. Prints the medians as a markdown table. Run as root (it creates a test user for sshd).
+/// parallelism. Prints the medians as a markdown table. Run as root (it creates a test user for sshd). <c>only</c>
+/// (<c>http</c>, <c>nginx</c> or <c>sftp</c>) leaves the other servers out.
 /// </summary>
 internal static class TransferBenchmark
 {
@@ -22,6 +23,8 @@ internal static class TransferBenchmark
         var largeMiB = args.Length > 2 ? int.Parse(args[2]) : 256;
         var runs = args.Length > 3 ? int.Parse(args[3]) : 3;
         var parallel = args.Length > 4 ? int.Parse(args[4]) : 4;
+        var only = args.Length > 5 ? args[5] : "all";
+        var withHttp = only is "all" or "http" or "nginx";
         var root = Path.Combine(Path.GetTempPath(), "sluice-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var data = Path.Combine(root, "home");
         var rows = new List<string>();
@@ -39,7 +42,7 @@ internal static class TransferBenchmark
                 ("large", large, largeMiB * 1048576L, 1),
             };
 
-            await using (var servers = await HttpServers.StartAsync(root, data))
+            await using (var servers = await HttpServers.StartAsync(root, data, nginx: withHttp, dataServer: withHttp && only != "nginx"))
             {
                 foreach (var (name, url) in servers.Servers)
                 {
@@ -52,15 +55,9 @@ internal static class TransferBenchmark
                 }
             }
 
-            await using var sshd = await Sshd.StartAsync(root, data);
-            await using (var sftp = new SftpTransfer(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.Key }))
+            if (only is "all" or "sftp")
             {
-                await sftp.ConnectAsync(CancellationToken.None);
-                await SluiceAsync(sftp, small.Take(200).ToList(), 4096, Out(root), parallel);
-                foreach (var set in sets)
-                {
-                    rows.Add(await CompareAsync("sftp", "OpenSSH sshd", set.Files, set.Size, set.Parallel, runs, "OpenSSH sftp", () => SluiceAsync(sftp, set.Files, set.Size, Out(root), set.Parallel), () => sshd.Sftp(set.Files, Out(root), set.Parallel)));
-                }
+                await SftpAsync(root, data, small, sets, runs, parallel, rows);
             }
 
             Console.WriteLine($"medians of {runs} interleaved runs (Sluice, peer, Sluice, peer, ...)");
@@ -72,6 +69,18 @@ internal static class TransferBenchmark
         finally
         {
             Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task SftpAsync(string root, string data, List<string> small, List<(string Name, List<string> Files, long Size, int Parallel)> sets, int runs, int parallel, List<string> rows)
+    {
+        await using var sshd = await Sshd.StartAsync(root, data);
+        await using var sftp = new SftpTransfer(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.Key });
+        await sftp.ConnectAsync(CancellationToken.None);
+        await SluiceAsync(sftp, small.Take(200).ToList(), 4096, Out(root), parallel);
+        foreach (var set in sets)
+        {
+            rows.Add(await CompareAsync("sftp", "OpenSSH sshd", set.Files, set.Size, set.Parallel, runs, "OpenSSH sftp", () => SluiceAsync(sftp, set.Files, set.Size, Out(root), set.Parallel), () => sshd.Sftp(set.Files, Out(root), set.Parallel)));
         }
     }
 
@@ -113,15 +122,27 @@ internal static class TransferBenchmark
         var theirs = new List<double>();
         for (var r = 0; r < runs; r++)
         {
+            var before = Cpu();
             ours.Add((await sluice()).TotalSeconds);
+            var middle = Cpu();
             theirs.Add(other().TotalSeconds);
-            Console.Error.WriteLine($"{protocol} {server} {files.Count} x {size} parallel {parallel}: sluice {ours[^1]:0.000} s, {peer} {theirs[^1]:0.000} s");
+            var after = Cpu();
+            Console.Error.WriteLine($"{protocol} {server} {files.Count} x {size} parallel {parallel}: sluice {ours[^1]:0.000} s (cpu {middle.Self - before.Self:0.00} s), {peer} {theirs[^1]:0.000} s (cpu {after.Children - middle.Children:0.00} s)");
         }
 
         var s = Median(ours);
         var p = Median(theirs);
         string Rate(double seconds) => size >= 1048576 ? $"{files.Count * size / 1048576.0 / seconds:0} MiB/s" : $"{files.Count / seconds:0} files/s";
         return $"| {protocol} | {server} | {files.Count} | {(size >= 1048576 ? $"{size / 1048576} MiB" : $"{size / 1024} KiB")} | {parallel} | {s:0.00} | {peer} | {p:0.00} | {Rate(s)} | {Rate(p)} | {p / s:0.00} |";
+    }
+
+    /// <summary>CPU seconds (user + system) of this process and of its children that have exited, from /proc/self/stat.</summary>
+    private static (double Self, double Children) Cpu()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        double Ticks(int field) => long.Parse(fields[field - 3]) / 100.0;
+        return (Ticks(14) + Ticks(15), Ticks(16) + Ticks(17));
     }
 
     /// <summary>Receives every file with <paramref name="parallel"/> concurrent receives over one transfer, as a flow's work does.</summary>

@@ -5,8 +5,8 @@ namespace Sluice.Core.Transfers;
 /// <summary>
 /// A write-only stream that hashes what passes through it into an inner stream: a local file. Its writes go to the
 /// page cache and are done in place, also when called asynchronously: an asynchronous file write on Unix is the same
-/// write on a thread-pool thread, one hop more per buffer (the copy loop already writes a buffer while it reads
-/// the next). It holds the writes to <paramref name="rateLimit"/> (<c>byteRateMax</c>) when there is one.
+/// write on a thread-pool thread, one hop more per buffer. It holds the writes to <paramref name="rateLimit"/>
+/// (<c>byteRateMax</c>) when there is one.
 /// </summary>
 internal sealed class HashingStream(Stream inner, IncrementalHash? hash, ByteRateLimiter? rateLimit = null) : Stream
 {
