@@ -54,6 +54,19 @@ internal static class Pump
             .Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetRelativePath(root, f), f => Convert.ToHexString(SHA512.HashData(File.ReadAllBytes(f))));
 
+    /// <summary>The checksums of a tree that is still changing; null when it is not there yet or a file moved while it was read.</summary>
+    public static Dictionary<string, string>? ChecksumsWhileChanging(string root)
+    {
+        try
+        {
+            return Directory.Exists(root) ? Checksums(root) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     public static async Task<DataServer> ServeAsync(string root)
     {
         var server = new DataServer(new DataServerOptions { Root = root, Port = 0 });

@@ -97,7 +97,7 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
             while (true)
             {
                 var want = Pump.Checksums(watched);
-                var got = Directory.Exists(onServer) ? Pump.Checksums(onServer) : [];
+                var got = Pump.ChecksumsWhileChanging(onServer) ?? [];
                 if (want.Count == got.Count && want.All(w => got.TryGetValue(w.Key, out var sum) && sum == w.Value) &&
                     sender.Metrics.Received == watchFlow.Metrics.Posted && sender.Metrics.WorkOk == sender.Metrics.Received)
                 {
