@@ -50,7 +50,9 @@ public sealed class SftpTransfer : ITransfer
                 methods.Add(new PrivateKeyAuthenticationMethod(user, keys));
             }
 
-            return new ConnectionInfo(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 22 : uri.Port, user, [.. methods]) { Timeout = options.Timeout };
+            var connection = new ConnectionInfo(uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? 22 : uri.Port, user, [.. methods]) { Timeout = options.Timeout };
+            PreferAesGcm(connection);
+            return connection;
         };
     }
 
@@ -58,6 +60,26 @@ public sealed class SftpTransfer : ITransfer
     public const int SessionMax = 4;
 
     public TransferOptions Options { get; }
+
+    /// <summary>The ciphers offered first, in this order: the ones SSH.NET runs fastest.</summary>
+    internal static readonly string[] PreferredCiphers = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"];
+
+    /// <summary>
+    /// Offers AES-GCM before SSH.NET's default first choice (aes128-ctr with hmac-sha2-256): SSH.NET runs GCM on the
+    /// runtime's AES-NI implementation with no separate MAC, and downloads 256 MiB files from OpenSSH 1.5 times as fast
+    /// with it, at OpenSSH's own client's speed (docs/performance.md). Every other cipher stays offered, after these,
+    /// for servers without GCM.
+    /// </summary>
+    internal static void PreferAesGcm(ConnectionInfo connection)
+    {
+        var others = connection.Encryptions.Where(e => !PreferredCiphers.Contains(e.Key)).ToList();
+        foreach (var (name, cipher) in others)
+        {
+            // The table keeps the order of insertion: moving the others to its end puts the preferred ones first.
+            connection.Encryptions.Remove(name);
+            connection.Encryptions.Add(name, cipher);
+        }
+    }
 
     /// <summary>Registers <c>sftp</c> in <paramref name="registry"/>.</summary>
     public static void Register(TransferRegistry registry)

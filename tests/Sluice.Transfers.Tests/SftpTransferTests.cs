@@ -35,6 +35,31 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
     }
 
     [Fact]
+    public async Task Sessions_negotiate_aes_gcm_with_OpenSSH_and_every_other_cipher_stays_offered()
+    {
+        var before = sshd.Ciphers.Count;
+        await using (var sftp = KeyTransfer())
+        {
+            await sftp.ConnectAsync(CancellationToken.None);
+        }
+
+        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
+        while (sshd.Ciphers.Count == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains("cipher: aes128-gcm@openssh.com", sshd.Ciphers.Skip(before).First(), StringComparison.Ordinal);
+
+        var connection = new Renci.SshNet.ConnectionInfo("127.0.0.1", "u", new Renci.SshNet.PasswordAuthenticationMethod("u", "p"));
+        var offered = connection.Encryptions.Keys.ToList();
+        SftpTransfer.PreferAesGcm(connection);
+        Assert.Equal(SftpTransfer.PreferredCiphers, connection.Encryptions.Keys.Take(2));
+        Assert.Equal(offered.Order(StringComparer.Ordinal), connection.Encryptions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(offered.Except(SftpTransfer.PreferredCiphers), connection.Encryptions.Keys.Skip(2));
+    }
+
+    [Fact]
     public async Task A_256_MiB_file_arrives_intact()
     {
         const long size = 256L * 1024 * 1024;

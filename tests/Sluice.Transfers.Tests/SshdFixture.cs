@@ -27,6 +27,9 @@ public sealed class SshdFixture : IAsyncLifetime
 
     public string Url => $"sftp://{User}@127.0.0.1:{Port}/";
 
+    /// <summary>sshd's log lines naming the cipher each connection negotiated, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Ciphers { get; } = new();
+
     public async Task InitializeAsync()
     {
         if (!File.Exists(Sshd))
@@ -60,6 +63,7 @@ public sealed class SshdFixture : IAsyncLifetime
             Subsystem sftp internal-sftp
             MaxStartups 100
             MaxSessions 100
+            LogLevel DEBUG1
             """);
         await StartAsync();
     }
@@ -68,7 +72,13 @@ public sealed class SshdFixture : IAsyncLifetime
     public async Task StartAsync()
     {
         _sshd = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", Path.Combine(Directory, "sshd_config"), "-p", Port.ToString()]) { RedirectStandardError = true })!;
-        _sshd.ErrorDataReceived += (_, _) => { };
+        _sshd.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.Contains("kex: client->server cipher:", StringComparison.Ordinal))
+            {
+                Ciphers.Enqueue(line);
+            }
+        };
         _sshd.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
         while (true)
