@@ -71,7 +71,7 @@ public class SenderFlowTests(RabbitMqServer rabbit, SshdFixture sshd) : IClassFi
                     return;
                 }
 
-                Assert.False(stop.IsCancellationRequested, $"timed out waiting for {what}: watch posted {watchFlow.Metrics.Posted}, sender received {sender.Metrics.Received} sent {sender.Metrics.WorkOk} posted {sender.Metrics.Posted}, subscribe received {subscribe.Metrics.Received} ok {subscribe.Metrics.WorkOk}");
+                Assert.False(stop.IsCancellationRequested, $"timed out waiting for {what}: {want.Count} files in the watched tree, watch produced {watchFlow.Metrics.Received} posted {watchFlow.Metrics.Posted} in flight {watchFlow.Metrics.InFlight} (pending {watch.PendingCount}, failed {watchFlow.Metrics.WorkFailed}), sender received {sender.Metrics.Received} sent {sender.Metrics.WorkOk} posted {sender.Metrics.Posted} retrying {sender.Metrics.RetryQueued}, subscribe received {subscribe.Metrics.Received} ok {subscribe.Metrics.WorkOk} retrying {subscribe.Metrics.RetryQueued}; running: {(running.IsCompleted ? running.Exception?.GetBaseException().Message ?? "ended" : "yes")}");
                 await Task.Delay(200);
             }
         }

@@ -201,6 +201,7 @@ public sealed partial class WatchInput : IFlowInput
         if (pending.Kind == Kind.Removed)
         {
             Forget(path);
+            _snapshot.Remove(path);
             if (Ignored(path) || !_options.FileEvents.Contains(pending.WasDirectory ? "rmdir" : "delete"))
             {
                 return [];
@@ -218,6 +219,7 @@ public sealed partial class WatchInput : IFlowInput
         if (info.LinkTarget is { } target)
         {
             Remember(path, isDirectory: false);
+            _snapshot[path] = (0, info.LastWriteTimeUtc, false);
             return Ignored(path) || !_options.FileEvents.Contains("link") ? [] : [Renamed(_announcer.Link(path, target), pending)];
         }
 
@@ -231,12 +233,18 @@ public sealed partial class WatchInput : IFlowInput
                 messages.Add(Renamed(_announcer.DirectoryCreated(path), pending));
             }
 
-            if (!known)
+            // Files may have landed in a new directory before the watch on it started. The watcher adds that watch
+            // when it reads the directory's creation, which may come after an earlier look at the directory (made
+            // when its parent was new): every event for a directory looks again, for what has not been announced.
+            foreach (var entry in directory.EnumerateFileSystemInfos())
             {
-                // Files may have landed in a new directory before the watch on it started.
-                foreach (var entry in directory.EnumerateFileSystemInfos())
+                var isDirectory = entry is DirectoryInfo && entry.LinkTarget is null;
+                var unannounced = isDirectory
+                    ? !IsKnownDirectory(entry.FullName)
+                    : !_snapshot.TryGetValue(entry.FullName, out var seen) || seen != (entry is FileInfo f && entry.LinkTarget is null ? f.Length : 0, entry.LastWriteTimeUtc, false);
+                if (unannounced)
                 {
-                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, entry is DirectoryInfo));
+                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, isDirectory));
                 }
             }
 
@@ -265,6 +273,7 @@ public sealed partial class WatchInput : IFlowInput
                 Renamed(m, pending);
             }
 
+            _snapshot[path] = (file.Length, file.LastWriteTimeUtc, false);
             return list;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

@@ -21,6 +21,14 @@ public interface ITransfer : IAsyncDisposable
     /// </summary>
     Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="GetAsync(string, Stream, long, long?, CancellationToken)"/>, told the size the file was announced
+    /// with (null: unknown), from which a transfer may choose how to fetch it (http fetches large files on a thread of
+    /// its own).
+    /// </summary>
+    Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, long? announcedSize, CancellationToken cancellationToken) =>
+        GetAsync(remotePath, destination, offset, length, cancellationToken);
+
     /// <summary>Writes <paramref name="source"/> to the remote path (created or replaced).</summary>
     Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken);
 

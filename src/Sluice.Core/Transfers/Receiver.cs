@@ -94,7 +94,7 @@ public static class Receiver
             var sink = new HashingStream(file, hash, rateLimit);
             await using (sink.ConfigureAwait(false))
             {
-                var size = await transfer.GetAsync(remotePath, sink, offset, length, cancellationToken).ConfigureAwait(false);
+                var size = await transfer.GetAsync(remotePath, sink, offset, length, length, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 return (size, hash is null ? null : Convert.ToBase64String(hash.GetHashAndReset()));
             }
@@ -146,7 +146,7 @@ public static class Receiver
                 {
                     if (request.ExpectedSize is not { } size || existing < size || size == 0)
                     {
-                        await transfer.GetAsync(request.RemotePath, sink, existing, null, cancellationToken).ConfigureAwait(false);
+                        await transfer.GetAsync(request.RemotePath, sink, existing, null, request.ExpectedSize, cancellationToken).ConfigureAwait(false);
                     }
 
                     await file.FlushAsync(cancellationToken).ConfigureAwait(false);
