@@ -17,7 +17,7 @@ namespace Sluice.Core.Transfers;
 internal sealed class BlockingSocketStream(Socket socket) : NetworkStream(socket, ownsSocket: true)
 {
     [ThreadStatic]
-    private static CancellationToken t_interruption;
+    private static CancellationToken _interruption;
 
     /// <summary>A response body whose reads hand their token to the <see cref="BlockingSocketStream"/> read under them.</summary>
     public static Stream Interruptible(Stream body) => new InterruptibleReads(body);
@@ -58,7 +58,7 @@ internal sealed class BlockingSocketStream(Socket socket) : NetworkStream(socket
 
     public override int Read(Span<byte> buffer)
     {
-        var interruption = t_interruption;
+        var interruption = _interruption;
         if (!interruption.CanBeCanceled)
         {
             return Receive(buffer);
@@ -200,8 +200,8 @@ internal sealed class BlockingSocketStream(Socket socket) : NetworkStream(socket
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var previous = t_interruption;
-            t_interruption = cancellationToken;
+            var previous = _interruption;
+            _interruption = cancellationToken;
             try
             {
                 // Completes before it returns: the stream under it blocks.
@@ -209,7 +209,7 @@ internal sealed class BlockingSocketStream(Socket socket) : NetworkStream(socket
             }
             finally
             {
-                t_interruption = previous;
+                _interruption = previous;
             }
         }
 
