@@ -178,6 +178,12 @@ public sealed class HttpWriteTests(DataServerFixture server)
             }
 
             Assert.False(File.Exists(Local("cut.bin")));
+            await using (var reader = Writer())
+            {
+                // Nor does the index show the upload in progress, which a poll of it would announce.
+                Assert.Empty(await reader.ListAsync(_dir, CancellationToken.None));
+            }
+
             client.Client.LingerState = new LingerOption(true, 0); // reset, as a client that dies does
         }
 

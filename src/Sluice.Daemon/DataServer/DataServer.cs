@@ -242,7 +242,7 @@ public sealed class DataServer : IAsyncDisposable
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
         var existed = File.Exists(path);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.part");
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{UploadSuffix}");
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = null;
@@ -406,6 +406,16 @@ public sealed class DataServer : IAsyncDisposable
         return decoded[..colon];
     }
 
+    /// <summary>The end of an upload's temporary name: <c>.NAME.GUID.part</c> (a dot file, then the GUID in 32 hex digits).</summary>
+    private const string UploadSuffix = ".part";
+
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    /// <summary>Whether <paramref name="name"/> is an upload in progress (<see cref="PutAsync"/>'s temporary name), which no index shows.</summary>
+    internal static bool IsUploadInProgress(string name) =>
+        name.Length > 1 + 1 + 32 + UploadSuffix.Length && name[0] == '.' && name.EndsWith(UploadSuffix, StringComparison.Ordinal) &&
+        name[^(UploadSuffix.Length + 33)] == '.' && name.AsSpan(name.Length - UploadSuffix.Length - 32, 32).ContainsAnyExcept(LowerHex) is false;
+
     private static async Task WriteIndexAsync(HttpContext context, string directory)
     {
         var urlPath = context.Request.PathBase + context.Request.Path;
@@ -413,7 +423,8 @@ public sealed class DataServer : IAsyncDisposable
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n<head>\n<title>Index of {title}</title>\n</head>\n<body>\n<h1>Index of {title}</h1>\n<pre>Name                    Last modified      Size\n<hr>");
         html.Append("<a href=\"../\">Parent Directory</a>                             -\n");
-        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal);
+        // An upload in progress is not there yet: a poll of this index must not announce its temporary file.
+        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().Where(e => !IsUploadInProgress(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             var isDir = entry is DirectoryInfo;
