@@ -137,7 +137,7 @@ public static class InputComponents
     };
 
     /// <summary>sr3 poll's options: <c>pollUrl</c> (or the older <c>destination</c>), <c>path</c>, schedule, file ages, <c>vip</c>.</summary>
-    private static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl)
+    internal static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl)
     {
         var errors = new List<string>();
         var pollText = config.String("pollUrl") ?? config.String("sendTo");
@@ -193,6 +193,19 @@ public static class InputComponents
             errors.Add($"identity: {ex.Message}");
         }
 
+        TimeZoneInfo? listingTimeZone = null;
+        if (config.String("timezone") is { Length: > 0 } zone && !zone.Equals("UTC", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                listingTimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone);
+            }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                errors.Add($"timezone: {zone} is not a time zone known here (an IANA name such as America/Toronto, or UTC): {ex.Message}");
+            }
+        }
+
         if (errors.Count > 0)
         {
             throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
@@ -217,6 +230,7 @@ public static class InputComponents
             ScheduledTimes = times,
             FileAgeMin = config.Duration("fileAgeMin"),
             FileAgeMax = config.Duration("fileAgeMax"),
+            ListingTimeZone = listingTimeZone,
             Vip = vips,
             ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)) },
         };

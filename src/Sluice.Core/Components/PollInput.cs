@@ -239,6 +239,17 @@ public sealed partial class PollInput : IFlowInput
         }
     }
 
+    /// <summary>Whether the server's listing shows wall-clock times (an http index, an ftp LIST) rather than true ones.</summary>
+    private static bool ShowsWallClockTimes(string url) =>
+        url.StartsWith("http", StringComparison.OrdinalIgnoreCase) || url.StartsWith("ftp", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A listing's time, read as UTC, taken instead as the wall-clock time it is in <paramref name="zone"/>.</summary>
+    internal static DateTimeOffset InZone(DateTimeOffset listed, TimeZoneInfo zone)
+    {
+        var wallClock = DateTime.SpecifyKind(listed.UtcDateTime, DateTimeKind.Unspecified);
+        return new DateTimeOffset(wallClock, zone.GetUtcOffset(wallClock)).ToUniversalTime();
+    }
+
     private async Task ListNextAsync(CancellationToken cancellationToken)
     {
         var directory = _directories.Pop();
@@ -271,6 +282,11 @@ public sealed partial class PollInput : IFlowInput
         }
 
         Interlocked.Add(ref _listed, entries.Count);
+        if (_options.ListingTimeZone is { } zone && ShowsWallClockTimes(_options.PollUrl))
+        {
+            entries = [.. entries.Select(e => e.ModifiedTime is { } t ? e with { ModifiedTime = InZone(t, zone) } : e)];
+        }
+
         var now = _time.GetUtcNow();
         var pubTime = SrTime.Format(now);
         var subdirectories = new List<string>();

@@ -55,6 +55,12 @@ public sealed record PollOptions
     /// <summary>Files older than this are not announced (<c>fileAgeMax</c>); zero: no limit.</summary>
     public TimeSpan FileAgeMax { get; init; }
 
+    /// <summary>
+    /// sr3's <c>timezone</c>: the zone of the times an http index or an ftp listing shows (null: UTC). sftp and file
+    /// listings carry true times and are not shifted.
+    /// </summary>
+    public TimeZoneInfo? ListingTimeZone { get; init; }
+
     /// <summary>Only the node holding one of these addresses polls (<c>vip</c>); empty: always poll.</summary>
     public IReadOnlyList<IPAddress> Vip { get; init; } = [];
 

@@ -75,6 +75,48 @@ public class PollInputTests
     }
 
     [Fact]
+    public async Task With_timezone_the_times_of_an_http_index_are_read_in_that_zone_and_those_of_sftp_or_file_are_not()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.File("served");
+        Directory.CreateDirectory(Path.Combine(root, "obs"));
+        File.WriteAllText(Path.Combine(root, "obs", "ripe.txt"), "ripe\n");
+        File.SetLastWriteTimeUtc(Path.Combine(root, "obs", "ripe.txt"), Noon.AddMinutes(-10).UtcDateTime);
+        var server = new Sluice.Daemon.DataServer.DataServer(new Sluice.Daemon.DataServer.DataServerOptions { Root = root, Port = 0 });
+        await server.StartAsync(CancellationToken.None);
+        await using var _ = server;
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo"); // UTC+9, no daylight saving time
+        var options = new PollOptions { PollUrl = server.BaseUrl, PostBaseUrl = server.BaseUrl, Paths = ["obs"], ListingTimeZone = tokyo };
+
+        // The index says 11:50: in Tokyo that is 02:50 UTC.
+        await using (var poll = new PollInput(options, NullLogger.Instance, new FakeTimeProvider(Noon)))
+        {
+            Assert.Equal("20261201T025000.000000000", Assert.Single(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None)).Message.Mtime);
+        }
+
+        // So it is 9 h 10 min old, older than a fileAgeMax of an hour.
+        await using (var poll = new PollInput(options with { FileAgeMax = TimeSpan.FromHours(1) }, NullLogger.Instance, new FakeTimeProvider(Noon)))
+        {
+            Assert.Empty(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None));
+        }
+
+        // A file listing carries true times.
+        await using (var poll = new PollInput(options with { PollUrl = $"file://{root}/" }, NullLogger.Instance, new FakeTimeProvider(Noon)))
+        {
+            Assert.Equal("20261201T115000.000000000", Assert.Single(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None)).Message.Mtime);
+        }
+    }
+
+    [Fact]
+    public void A_timezone_that_is_not_known_is_a_configuration_error_that_names_it()
+    {
+        var config = ConfigLoader.LoadText("poll", "zoned", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone Mars/Olympus_Mons\n");
+        var e = Assert.Throws<ConfigException>(() => InputComponents.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")));
+        Assert.Contains("timezone: Mars/Olympus_Mons", e.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("America/Toronto"), InputComponents.Poll(ConfigLoader.LoadText("poll", "toronto", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone America/Toronto\n"), CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")).ListingTimeZone);
+    }
+
+    [Fact]
     public async Task Date_variables_in_a_path_take_the_time_of_each_poll()
     {
         using var dir = new TempDirectory();
