@@ -62,7 +62,9 @@ public sealed class V02Format : IMessageFormat
             throw new MessageFormatException("body", "invalid UTF-8", ex);
         }
 
-        var words = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // Words are split at any whitespace, as sr3 splits them (Python's str.split()): a word never holds a
+        // character that a later decode of the same message would trim or split at.
+        var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         if (words.Length < 3)
         {
             throw new MessageFormatException("body", $"expected \"<pubTime> <baseUrl> <relPath>\", found \"{JsonFields.Truncate(text)}\"");

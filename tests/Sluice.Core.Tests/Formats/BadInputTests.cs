@@ -99,6 +99,19 @@ public class BadInputTests
     public void Malformed_v02_body_names_the_field(string body, string field) => Assert.Equal(field, V02(body).Field);
 
     [Theory]
+    [InlineData("20261123183211.17 http://h/ a/b\f junk")]
+    [InlineData("20261123183211.17 http://h/ a/b\n junk")]
+    [InlineData("20261123183211.17\thttp://h/\ta/b\n")]
+    public void A_v02_body_is_split_at_any_whitespace_as_sr3_splits_it_and_decodes_the_same_once_encoded(string body)
+    {
+        var wire = new WireMessage([], [], "text/plain", Encoding.UTF8.GetBytes(body));
+        var m = V02Format.Instance.Decode(wire);
+
+        Assert.Equal(("http://h/", "a/b"), (m.BaseUrl, m.RelPath));
+        Assert.Equal("a/b", V02Format.Instance.Decode(V02Format.Instance.Encode(m, ["v02", "post"])).RelPath);
+    }
+
+    [Theory]
     [InlineData("sum", "x,123", "sum")]
     [InlineData("sum", "s", "sum")]
     [InlineData("sum", "s,12zz", "sum")]
