@@ -97,7 +97,9 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, "dying.bin"), size);
         var inflight = Path.Combine(_destination, "dying.bin.tmp");
         await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
-        var receiving = Receiver.ReceiveAsync(ftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        // Held to 16 MiB/s, so that the server dies mid-file (unheld, the file can be in before the kill).
+        var held = new ReceiveOptions { RateLimit = new ByteRateLimiter(16L * 1024 * 1024) };
+        var receiving = Receiver.ReceiveAsync(ftp, Request("dying.bin", size, sum), held, CancellationToken.None);
         while (!File.Exists(inflight) || new FileInfo(inflight).Length < 1024 * 1024)
         {
             Assert.False(receiving.IsCompleted, "the download ended before the server could be stopped");

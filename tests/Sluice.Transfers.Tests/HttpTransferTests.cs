@@ -105,7 +105,9 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         var options = new TransferOptions { Url = dying.BaseUrl, Timeout = TestEnvironment.OperationTimeout, BufSize = 16 * 1024 };
         await using (var http = new HttpTransfer(options))
         {
-            var receiving = Receiver.ReceiveAsync(http, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+            // Held to 16 MiB/s, so that the server dies mid-file (unheld, the file can be in before it is stopped).
+            var held = new ReceiveOptions { RateLimit = new ByteRateLimiter(16L * 1024 * 1024) };
+            var receiving = Receiver.ReceiveAsync(http, Request("dying.bin", size, sum), held, CancellationToken.None);
             while (!File.Exists(inflight) || new FileInfo(inflight).Length < 1024 * 1024)
             {
                 Assert.False(receiving.IsCompleted, "the download ended before the server could be stopped");

@@ -131,7 +131,9 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, "dying.bin"), size);
         var inflight = Path.Combine(_destination, "dying.bin.tmp");
         await using var sftp = KeyTransfer();
-        var receiving = Receiver.ReceiveAsync(sftp, Request("dying.bin", size, sum), new ReceiveOptions(), CancellationToken.None);
+        // Held to 16 MiB/s, so that the server dies mid-file (unheld, the file can be in before it is stopped).
+        var held = new ReceiveOptions { RateLimit = new ByteRateLimiter(16L * 1024 * 1024) };
+        var receiving = Receiver.ReceiveAsync(sftp, Request("dying.bin", size, sum), held, CancellationToken.None);
         while (!File.Exists(inflight) || new FileInfo(inflight).Length < 1024 * 1024)
         {
             Assert.False(receiving.IsCompleted, "the download ended before the server could be stopped");
