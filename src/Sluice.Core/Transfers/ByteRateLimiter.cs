@@ -60,7 +60,9 @@ public sealed class ByteRateLimiter
     }
 
     /// <summary>Books <paramref name="bytes"/> just copied and returns how long the copier must wait before it goes on.</summary>
-    public TimeSpan Book(long bytes)
+    public TimeSpan Book(long bytes) => Booking(bytes).Wait;
+
+    private (TimeSpan Wait, DateTimeOffset Due) Booking(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         var now = _time.GetUtcNow();
@@ -71,17 +73,18 @@ public sealed class ByteRateLimiter
             _bytes += bytes;
             var wait = _due - now;
             _waited += wait;
-            return wait;
+            return (wait, _due);
         }
     }
 
     /// <summary>Books <paramref name="bytes"/> and waits (on the flow's <see cref="TimeProvider"/>) until they are within the rate.</summary>
     public async ValueTask WaitAsync(long bytes, CancellationToken cancellationToken)
     {
-        var wait = Book(bytes);
-        if (wait > TimeSpan.Zero)
+        // Until the booked instant, counted from when the wait starts: time may have moved since the booking.
+        var remaining = Booking(bytes).Due - _time.GetUtcNow();
+        if (remaining > TimeSpan.Zero)
         {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(remaining, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 }
