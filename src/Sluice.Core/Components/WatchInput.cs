@@ -24,6 +24,8 @@ public sealed partial class WatchInput : IFlowInput
     private readonly List<FileSystemWatcher> _watchers = [];
     private Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> _snapshot = new(StringComparer.Ordinal);
     private volatile bool _rescan;
+    private volatile bool _watcherFailed;
+    private volatile bool _watcherFailedOnce;
     private DateTimeOffset _nextPoll;
 
     private enum Kind
@@ -111,6 +113,30 @@ public sealed partial class WatchInput : IFlowInput
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Starts the watchers again after one failed; a tree that keeps failing is looked at every sleep.</summary>
+    private void RestartWatchers()
+    {
+        _watcherFailedOnce = true;
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
+
+        _watchers.Clear();
+        foreach (var root in _options.Paths)
+        {
+            try
+            {
+                _watchers.Add(StartWatcher(Path.GetFullPath(root)));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                WatchLog.WatcherFailed(_logger, root, ex.Message, _options.Sleep.TotalSeconds);
+                _watcherFailed = true;
+            }
+        }
+    }
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
     private FileSystemWatcher StartWatcher(string root)
@@ -130,8 +156,20 @@ public sealed partial class WatchInput : IFlowInput
         };
         watcher.Error += (_, e) =>
         {
-            // The kernel's queue overflowed (a burst): events were lost, so look at the whole tree again.
-            WatchLog.Overflow(_logger, root, e.GetException().Message);
+            var error = e.GetException();
+            if (error is InternalBufferOverflowException)
+            {
+                // The kernel's queue overflowed (a burst): events were lost, so look at the whole tree again.
+                WatchLog.Overflow(_logger, root, error.Message);
+            }
+            else
+            {
+                // The watcher stopped (an inotify limit, a watched directory gone): events would be lost from now on.
+                // Look at the tree every sleep, and start the watcher again each time, until it runs.
+                WatchLog.WatcherFailed(_logger, root, error.Message, _options.Sleep.TotalSeconds);
+                _watcherFailed = true;
+            }
+
             _rescan = true;
         };
         watcher.EnableRaisingEvents = true;
@@ -163,7 +201,14 @@ public sealed partial class WatchInput : IFlowInput
     private async Task ProcessAsync(int max, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_rescan || (_options.ForcePolling && now >= _nextPoll))
+        if (_watcherFailed && now >= _nextPoll)
+        {
+            _watcherFailed = false;
+            RestartWatchers();
+            _rescan = true;
+        }
+
+        if (_rescan || ((_options.ForcePolling || _watcherFailedOnce) && now >= _nextPoll))
         {
             _rescan = false;
             _nextPoll = now + _options.Sleep;
@@ -386,5 +431,8 @@ public sealed partial class WatchInput : IFlowInput
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "watch: cannot read {Path} yet ({Reason}); will try again")]
         public static partial void Unreadable(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "watch {Root}: the watcher failed ({Reason}); looking at the tree every {Sleep} s and starting the watcher again")]
+        public static partial void WatcherFailed(ILogger logger, string root, string reason, double sleep);
     }
 }

@@ -33,7 +33,7 @@ public sealed class ControlServer : IAsyncDisposable
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(KestrelHosting.Options);
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
