@@ -264,7 +264,7 @@ public sealed partial class WatchInput : IFlowInput
         if (info.LinkTarget is { } target)
         {
             Remember(path, isDirectory: false);
-            _snapshot[path] = (0, info.LastWriteTimeUtc, false);
+            _snapshot[path] = Seen(info);
             return Ignored(path) || !_options.FileEvents.Contains("link") ? [] : [Renamed(_announcer.Link(path, target), pending)];
         }
 
@@ -283,13 +283,13 @@ public sealed partial class WatchInput : IFlowInput
             // when its parent was new): every event for a directory looks again, for what has not been announced.
             foreach (var entry in directory.EnumerateFileSystemInfos())
             {
-                var isDirectory = entry is DirectoryInfo && entry.LinkTarget is null;
-                var unannounced = isDirectory
+                var seen = Seen(entry);
+                var unannounced = seen.IsDirectory
                     ? !IsKnownDirectory(entry.FullName)
-                    : !_snapshot.TryGetValue(entry.FullName, out var seen) || seen != (entry is FileInfo f && entry.LinkTarget is null ? f.Length : 0, entry.LastWriteTimeUtc, false);
+                    : !_snapshot.TryGetValue(entry.FullName, out var announced) || announced != seen;
                 if (unannounced)
                 {
-                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, isDirectory));
+                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, seen.IsDirectory));
                 }
             }
 
@@ -318,7 +318,7 @@ public sealed partial class WatchInput : IFlowInput
                 Renamed(m, pending);
             }
 
-            _snapshot[path] = (file.Length, file.LastWriteTimeUtc, false);
+            _snapshot[path] = Seen(file);
             return list;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -368,6 +368,10 @@ public sealed partial class WatchInput : IFlowInput
         }
     }
 
+    /// <summary>What the snapshot keeps of an entry: size (0 for directories and links), mtime, and whether it is a directory.</summary>
+    private static (long Size, DateTime Mtime, bool IsDirectory) Seen(FileSystemInfo info) =>
+        (info is FileInfo f && info.LinkTarget is null ? f.Length : 0, info.LastWriteTimeUtc, info is DirectoryInfo && info.LinkTarget is null);
+
     private void Forget(string path)
     {
         lock (_directoriesLock)
@@ -384,9 +388,9 @@ public sealed partial class WatchInput : IFlowInput
             var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0, ReturnSpecialDirectories = false };
             foreach (var info in new DirectoryInfo(Path.GetFullPath(root)).EnumerateFileSystemInfos("*", options))
             {
-                var isDirectory = info is DirectoryInfo && info.LinkTarget is null;
-                entries[info.FullName] = (info is FileInfo f && info.LinkTarget is null ? f.Length : 0, info.LastWriteTimeUtc, isDirectory);
-                if (isDirectory && remember)
+                var seen = Seen(info);
+                entries[info.FullName] = seen;
+                if (seen.IsDirectory && remember)
                 {
                     lock (_directoriesLock)
                     {

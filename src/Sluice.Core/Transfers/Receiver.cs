@@ -94,7 +94,7 @@ public static class Receiver
             var sink = new HashingStream(file, hash, rateLimit);
             await using (sink.ConfigureAwait(false))
             {
-                var size = await transfer.GetAsync(remotePath, sink, offset, length, length, cancellationToken).ConfigureAwait(false);
+                var size = await transfer.GetAsync(remotePath, sink, offset, length, null, cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 return (size, hash is null ? null : Convert.ToBase64String(hash.GetHashAndReset()));
             }
