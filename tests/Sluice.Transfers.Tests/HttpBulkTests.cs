@@ -5,7 +5,8 @@ namespace Sluice.Transfers.Tests;
 
 /// <summary>
 /// HttpTransfer's path for large files (a thread and a blocking connection of their own), taken here for every size
-/// (<c>BulkAbove = 0</c>), against the pump's Kestrel data server on loopback.
+/// (<c>BulkAbove = 0</c>), against the pump's Kestrel data server on loopback. Resume, TLS and a server that stops
+/// answering are tried on both paths in HttpTransferTests.
 /// </summary>
 [Collection(DataServerCollection.Name)]
 public sealed class HttpBulkTests(DataServerFixture server) : IDisposable
@@ -47,53 +48,6 @@ public sealed class HttpBulkTests(DataServerFixture server) : IDisposable
         }
 
         Assert.True(recording.FromThreadPool);
-    }
-
-    [Fact]
-    public async Task A_partial_download_resumes_with_a_range_request()
-    {
-        var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "resume.bin"), 4_000_000);
-        var original = await File.ReadAllBytesAsync(Path.Combine(server.Root, _dir, "resume.bin"));
-        await File.WriteAllBytesAsync(Path.Combine(_destination, "resume.bin.tmp"), original.AsSpan(0, 1_500_000).ToArray());
-        await using (var served = new FileStream(Path.Combine(server.Root, _dir, "resume.bin"), FileMode.Open, FileAccess.Write))
-        {
-            await served.WriteAsync(new byte[1_500_000]);
-        }
-
-        await using var http = Bulk(server.Http.BaseUrl);
-        var result = await Receiver.ReceiveAsync(http, Request("resume.bin", 4_000_000, sum), new ReceiveOptions(), CancellationToken.None);
-
-        Assert.Equal(1, result.Attempts);
-        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
-    }
-
-    [Fact]
-    public async Task A_self_signed_certificate_is_refused_by_default_and_accepted_with_tlsRigour_lax()
-    {
-        var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "tls.bin"), 300_000);
-        await using (var medium = Bulk(server.Https.BaseUrl))
-        {
-            var e = await Assert.ThrowsAsync<TransferException>(() => Receiver.ReceiveAsync(medium, Request("tls.bin", 300_000, sum), new ReceiveOptions(), CancellationToken.None));
-            Assert.False(e.IsTransient);
-        }
-
-        await using var lax = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = 0 };
-        var result = await Receiver.ReceiveAsync(lax, Request("tls.bin", 300_000, sum), new ReceiveOptions(), CancellationToken.None);
-        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
-    }
-
-    [Fact]
-    public async Task A_server_that_stops_answering_times_out_as_a_transient_failure()
-    {
-        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TestEnvironment.StallTimeout }) { BulkAbove = 0 };
-
-        var e = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("f", Stream.Null, 0, null, 1, CancellationToken.None));
-
-        Assert.True(e.IsTransient);
-        Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

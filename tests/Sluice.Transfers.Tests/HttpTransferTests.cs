@@ -74,8 +74,10 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         Assert.Equal(all.AsSpan(1000, 500).ToArray(), buffer.ToArray());
     }
 
-    [Fact]
-    public async Task A_partial_download_resumes_with_a_range_request()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_partial_download_resumes_with_a_range_request(bool bulk)
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "resume.bin"), 4_000_000);
         var original = await File.ReadAllBytesAsync(Path.Combine(server.Root, _dir, "resume.bin"));
@@ -86,7 +88,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
             await served.WriteAsync(new byte[1_500_000]);
         }
 
-        await using var http = Transfer(server.Http);
+        await using var http = Transfer(server.Http, bulk);
         var result = await Receiver.ReceiveAsync(http, Request("resume.bin", 4_000_000, sum), new ReceiveOptions(), CancellationToken.None);
 
         Assert.Equal(1, result.Attempts);
@@ -234,19 +236,21 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
     }
 
-    [Fact]
-    public async Task A_self_signed_certificate_is_refused_by_default_and_accepted_with_tlsRigour_lax()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_self_signed_certificate_is_refused_by_default_and_accepted_with_tlsRigour_lax(bool bulk)
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "tls.bin"), 5000);
         Assert.StartsWith("https://", server.Https.BaseUrl, StringComparison.Ordinal);
-        await using (var medium = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, Timeout = TestEnvironment.OperationTimeout }))
+        await using (var medium = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) })
         {
             var e = await Assert.ThrowsAsync<TransferException>(() => Receiver.ReceiveAsync(medium, Request("tls.bin", 5000, sum), new ReceiveOptions(), CancellationToken.None));
             Assert.False(e.IsTransient);
         }
 
         Assert.False(File.Exists(Path.Combine(_destination, "tls.bin")));
-        await using var lax = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout });
+        await using var lax = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) };
         var result = await Receiver.ReceiveAsync(lax, Request("tls.bin", 5000, sum), new ReceiveOptions(), CancellationToken.None);
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
     }
@@ -263,15 +267,17 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         Assert.True(down.IsTransient);
     }
 
-    [Fact]
-    public async Task A_server_that_stops_answering_times_out_as_a_transient_failure()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_server_that_stops_answering_times_out_as_a_transient_failure(bool bulk)
     {
         using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TestEnvironment.StallTimeout });
+        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TestEnvironment.StallTimeout }) { BulkAbove = BulkAbove(bulk) };
 
-        var e = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("f", Stream.Null, 0, null, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("f", Stream.Null, 0, null, 1, CancellationToken.None));
 
         Assert.True(e.IsTransient);
         Assert.Contains("timed out", e.Message, StringComparison.Ordinal);
@@ -332,8 +338,12 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         }
     }
 
-    private static HttpTransfer Transfer(DataServer which) =>
-        new(new TransferOptions { Url = which.BaseUrl, Timeout = TestEnvironment.OperationTimeout });
+    /// <summary>A transfer from <paramref name="which"/>; <paramref name="bulk"/> fetches every size (true) or none (false) as large files are fetched, null as usual.</summary>
+    private static HttpTransfer Transfer(DataServer which, bool? bulk = null) =>
+        new(new TransferOptions { Url = which.BaseUrl, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) };
+
+    /// <summary>The threshold for a large file's path: every size (true), none (false), or the usual one (null).</summary>
+    private static long BulkAbove(bool? bulk) => bulk switch { true => 0, false => long.MaxValue, null => HttpTransfer.DefaultBulkAbove };
 
     private ReceiveRequest Request(string name, long size, string sum) =>
         new() { RemotePath = $"{_dir}/{name}", Directory = _destination, RelPath = name, ExpectedSize = size, Identity = new ExpectedIdentity("sha512", sum) };

@@ -125,7 +125,10 @@ public sealed partial class HttpTransfer : ITransfer
     }
 
     /// <summary>The announced size from which a download runs on a thread and connection of its own.</summary>
-    internal long BulkAbove { get; init; } = 8L * 1024 * 1024;
+    internal const long DefaultBulkAbove = 8L * 1024 * 1024;
+
+    /// <summary>The announced size from which a download runs on a thread and connection of its own (tests change it).</summary>
+    internal long BulkAbove { get; init; } = DefaultBulkAbove;
 
     private async Task<long> GetWithAsync(HttpClient client, bool bulk, string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
     {
