@@ -403,7 +403,7 @@ public sealed partial class WatchInput : IFlowInput
         return entries;
     }
 
-    /// <summary>Compares the tree with the last scan and notes every difference as an event.</summary>
+    /// <summary>Compares the tree with what was last seen (the last scan, and each announcement since) and notes every difference as an event.</summary>
     private void Rescan()
     {
         var previous = _snapshot;
