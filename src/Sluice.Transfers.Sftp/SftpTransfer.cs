@@ -7,7 +7,8 @@ using Sluice.Core.Transfers;
 namespace Sluice.Transfers.Sftp;
 
 /// <summary>
-/// sftp on SSH.NET. Authenticates with the password from the URL, the key in
+/// sftp: the connection, authentication and ciphers are SSH.NET's, the sftp protocol Sluice's own
+/// (<see cref="SftpSession"/>, over <see cref="SubsystemChannel"/>). Authenticates with the password from the URL, the key in
 /// <see cref="TransferOptions.SshKeyFile"/>, or the usual keys in <c>~/.ssh</c>. Connections are
 /// kept and reused; one that fails is dropped and a new one opened. Concurrent operations (a flow's
 /// concurrent work) each get a session of their own, up to <see cref="SessionMax"/>: the server runs
@@ -18,7 +19,7 @@ public sealed class SftpTransfer : ITransfer
 {
     private static readonly string[] DefaultKeys = ["id_ed25519", "id_ecdsa", "id_rsa"];
     private readonly Func<ConnectionInfo> _connection;
-    private readonly ConcurrentStack<SftpClient> _idle = new();
+    private readonly ConcurrentStack<Connection> _idle = new();
     private readonly SemaphoreSlim _sessions = new(SessionMax, SessionMax);
     private volatile bool _disposed;
 
@@ -88,135 +89,149 @@ public sealed class SftpTransfer : ITransfer
         registry.Register("sftp", o => new SftpTransfer(o));
     }
 
-    public Task ConnectAsync(CancellationToken cancellationToken) => WithClientAsync(_ => Task.FromResult(true), cancellationToken);
+    public Task ConnectAsync(CancellationToken cancellationToken) => WithSessionAsync(_ => Task.FromResult(true), cancellationToken);
 
     public Task<IReadOnlyList<RemoteEntry>> ListAsync(string remoteDirectory, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<RemoteEntry>>($"list {remoteDirectory}", async (client, ct) =>
+        RunAsync<IReadOnlyList<RemoteEntry>>($"list {remoteDirectory}", async session =>
         {
-            var list = new List<RemoteEntry>();
-            await foreach (var file in client.ListDirectoryAsync(remoteDirectory, ct).ConfigureAwait(false))
-            {
-                if (file.Name is "." or "..")
-                {
-                    continue;
-                }
-
-                list.Add(new RemoteEntry(file.Name, file.IsDirectory ? 0 : file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), file.IsDirectory, file.IsSymbolicLink ? string.Empty : null));
-            }
-
-            return list;
+            var entries = await session.ListAsync(remoteDirectory, cancellationToken).ConfigureAwait(false);
+            return entries.ConvertAll(e => new RemoteEntry(
+                e.Name,
+                e.Attributes.IsDirectory ? 0 : e.Attributes.Size ?? 0,
+                e.Attributes.ModifiedUnixSeconds is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null,
+                e.Attributes.IsDirectory,
+                e.Attributes.IsSymbolicLink ? string.Empty : null));
         }, cancellationToken);
 
     public Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return WithClientAsync(async client =>
+        return RunAsync($"get {remotePath}", async session =>
         {
-            var what = $"open {remotePath}";
-            var stream = await Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => client.OpenAsync(remotePath, FileMode.Open, FileAccess.Read, ct), cancellationToken)).ConfigureAwait(false);
-            return await CloseAfterAsync(remotePath, stream, () => Guard($"get {remotePath}", async () =>
-            {
-                if (offset > 0)
-                {
-                    stream.Seek(offset, SeekOrigin.Begin);
-                }
-
-                return await OperationTimeout.CopyAsync(Options, stream, destination, length, cancellationToken).ConfigureAwait(false);
-            })).ConfigureAwait(false);
+            var handle = await session.OpenAsync(remotePath, SftpWire.OpenRead, cancellationToken).ConfigureAwait(false);
+            var received = await session.DownloadAsync(handle, remotePath, offset, length, destination, Options.Url, cancellationToken).ConfigureAwait(false);
+            await session.CloseAsync(handle, remotePath, cancellationToken).ConfigureAwait(false);
+            return received;
         }, cancellationToken);
     }
 
     public Task PutAsync(Stream source, string remotePath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return WithClientAsync(async client =>
+        return RunAsync($"put {remotePath}", async session =>
         {
-            var what = $"create {remotePath}";
-            var stream = await Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => client.OpenAsync(remotePath, FileMode.Create, FileAccess.Write, ct), cancellationToken)).ConfigureAwait(false);
-            return await CloseAfterAsync(remotePath, stream, () => Guard($"put {remotePath}", () => OperationTimeout.CopyAsync(Options, source, stream, null, cancellationToken))).ConfigureAwait(false);
+            var handle = await session.OpenAsync(remotePath, SftpWire.OpenWrite | SftpWire.OpenCreate | SftpWire.OpenTruncate, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await session.UploadAsync(handle, remotePath, source, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (!session.IsBroken)
+            {
+                // The local source failed with nothing outstanding: the session stays in use, so the handle is closed.
+                try
+                {
+                    await session.CloseAsync(handle, remotePath, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (SshException)
+                {
+                    // The session is now broken and will be dropped; the source's failure says what went wrong.
+                }
+
+                throw;
+            }
+
+            // The close says whether the server kept the data.
+            await session.CloseAsync(handle, remotePath, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
     }
 
     /// <remarks>
-    /// SSH.NET canonicalises the path first, which follows a symbolic link: deleting a link would delete what it
-    /// points to. A link is therefore refused (looked up in its directory's listing, which does not follow links).
+    /// A symbolic link is removed itself, not its target (the server unlinks the path as given). A directory is
+    /// removed with <c>rmdir</c> (when it is empty), after <c>remove</c> refuses it.
     /// </remarks>
     public Task DeleteAsync(string remotePath, CancellationToken cancellationToken) =>
-        RunAsync($"delete {remotePath}", async (client, ct) =>
-        {
-            var slash = remotePath.TrimEnd('/').LastIndexOf('/');
-            var directory = slash < 0 ? "." : slash == 0 ? "/" : remotePath[..slash];
-            var name = remotePath.TrimEnd('/')[(slash + 1)..];
-            await foreach (var entry in client.ListDirectoryAsync(directory, ct).ConfigureAwait(false))
-            {
-                if (entry.Name == name && entry.IsSymbolicLink)
-                {
-                    throw new TransferException(Options.Url, $"delete {remotePath}: a symbolic link cannot be removed over sftp here (the client would remove its target instead)", isTransient: false);
-                }
-            }
-
-            await client.DeleteAsync(remotePath, ct).ConfigureAwait(false);
-        }, cancellationToken);
-
-    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) =>
-        RunAsync($"rename {fromPath}", async (client, ct) =>
+        RunAsync($"delete {remotePath}", async session =>
         {
             try
             {
+                await session.PathRequestAsync(SftpWire.Remove, remotePath, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SftpException e) when (e is not SftpPathNotFoundException && !session.IsBroken)
+            {
+                if (await session.StatAsync(remotePath, link: true, cancellationToken).ConfigureAwait(false) is not { IsDirectory: true })
+                {
+                    throw;
+                }
+
+                await session.PathRequestAsync(SftpWire.RmDir, remotePath, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken);
+
+    public Task RenameAsync(string fromPath, string toPath, CancellationToken cancellationToken) =>
+        RunAsync($"rename {fromPath}", async session =>
+        {
+            if (session.HasPosixRename)
+            {
                 // posix-rename@openssh.com replaces the target at once: a reader never finds it missing.
-                client.RenameFile(fromPath, toPath, isPosix: true);
-                return;
-            }
-            catch (NotSupportedException)
-            {
+                await session.PosixRenameAsync(fromPath, toPath, cancellationToken).ConfigureAwait(false);
+                return true;
             }
 
-            if (await client.ExistsAsync(toPath, ct).ConfigureAwait(false))
+            // The protocol's own rename refuses an existing target.
+            if (await session.StatAsync(toPath, link: true, cancellationToken).ConfigureAwait(false) is not null)
             {
-                await client.DeleteFileAsync(toPath, ct).ConfigureAwait(false);
+                await session.PathRequestAsync(SftpWire.Remove, toPath, null, cancellationToken).ConfigureAwait(false);
             }
 
-            await client.RenameFileAsync(fromPath, toPath, ct).ConfigureAwait(false);
+            await session.PathRequestAsync(SftpWire.Rename, fromPath, toPath, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
 
     public Task MkdirAsync(string remoteDirectory, CancellationToken cancellationToken) =>
-        RunAsync($"mkdir {remoteDirectory}", async (client, ct) =>
+        RunAsync($"mkdir {remoteDirectory}", async session =>
         {
+            if (await session.StatAsync(remoteDirectory, link: false, cancellationToken).ConfigureAwait(false) is { IsDirectory: true })
+            {
+                return true;
+            }
+
             var path = remoteDirectory.StartsWith('/') ? "/" : string.Empty;
             foreach (var part in remoteDirectory.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 path = path.Length == 0 || path.EndsWith('/') ? path + part : path + "/" + part;
-                if (!await client.ExistsAsync(path, ct).ConfigureAwait(false))
+                if (await session.StatAsync(path, link: false, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    await client.CreateDirectoryAsync(path, ct).ConfigureAwait(false);
+                    await session.PathRequestAsync(SftpWire.MkDir, path, null, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            return true;
         }, cancellationToken);
 
     /// <remarks>
-    /// SSH.NET canonicalises the target against the login directory, so a relative target is first
-    /// made relative to the link's own directory (what a relative symlink means); the link then
-    /// holds the equivalent absolute path.
+    /// The target is stored as given: a relative target is relative to the link's directory. The arguments go in
+    /// OpenSSH's order (target, then link), which every common server follows, not the draft's.
     /// </remarks>
     public Task SymlinkAsync(string target, string linkPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(linkPath);
-        var slash = linkPath.LastIndexOf('/');
-        var effective = target.StartsWith('/') || slash < 0 ? target : linkPath[..(slash + 1)] + target;
-        return RunAsync($"symlink {linkPath}", (client, _) =>
+        return RunAsync($"symlink {linkPath}", async session =>
         {
-            client.SymbolicLink(effective, linkPath);
-            return Task.CompletedTask;
+            await session.PathRequestAsync(SftpWire.Symlink, target, linkPath, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
     }
 
     public ValueTask DisposeAsync()
     {
         _disposed = true;
-        while (_idle.TryPop(out var client))
+        while (_idle.TryPop(out var connection))
         {
-            client.Dispose();
+            connection.Dispose();
         }
 
         return ValueTask.CompletedTask;
@@ -243,74 +258,38 @@ public sealed class SftpTransfer : ITransfer
 
     /// <summary>
     /// Runs <paramref name="operation"/> on an idle session (or a new one, up to <see cref="SessionMax"/>), which
-    /// goes back to the idle ones afterwards, unless the operation failed in a way that may have broken it.
+    /// goes back to the idle ones afterwards unless it is broken (a failed or cancelled transfer, a lost connection).
+    /// A server's refusal (no such file, permission denied) leaves the session usable.
     /// </summary>
-    private async Task<T> WithClientAsync<T>(Func<SftpClient, Task<T>> operation, CancellationToken cancellationToken)
+    private async Task<T> WithSessionAsync<T>(Func<SftpSession, Task<T>> operation, CancellationToken cancellationToken)
     {
         await _sessions.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SftpClient? client = null;
-        var reusable = false;
+        Connection? connection = null;
         try
         {
-            client = await IdleOrNewAsync(cancellationToken).ConfigureAwait(false);
-            var result = await operation(client).ConfigureAwait(false);
-            reusable = true;
-            return result;
-        }
-        catch (TransferException e) when (!e.IsTransient)
-        {
-            reusable = true; // the server answered (no such file, permission denied): the session is fine
-            throw;
+            connection = await IdleOrNewAsync(cancellationToken).ConfigureAwait(false);
+            return await operation(connection.Sftp).ConfigureAwait(false);
         }
         finally
         {
-            if (client is not null && reusable && !_disposed && client.IsConnected)
+            if (connection is not null && connection.IsUsable && !_disposed)
             {
-                _idle.Push(client);
+                _idle.Push(connection);
             }
             else
             {
-                client?.Dispose();
+                connection?.Dispose();
             }
 
             _sessions.Release();
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> on an open remote file, then closes it; a close that fails after a failure does not hide it.</summary>
-    private async Task<T> CloseAfterAsync<T>(string remotePath, Stream stream, Func<Task<T>> body)
-    {
-        T result;
-        try
-        {
-            result = await body().ConfigureAwait(false);
-        }
-        catch
-        {
-            try
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SshException or SocketException or IOException or ObjectDisposedException)
-            {
-                // The session is already broken: the failure being thrown says why.
-            }
-
-            throw;
-        }
-
-        return await Guard($"close {remotePath}", async () =>
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            return result;
-        }).ConfigureAwait(false);
-    }
-
-    private async Task<SftpClient> IdleOrNewAsync(CancellationToken cancellationToken)
+    private async Task<Connection> IdleOrNewAsync(CancellationToken cancellationToken)
     {
         while (_idle.TryPop(out var idle))
         {
-            if (idle.IsConnected)
+            if (idle.IsUsable)
             {
                 return idle;
             }
@@ -318,45 +297,50 @@ public sealed class SftpTransfer : ITransfer
             idle.Dispose();
         }
 
-        var client = new SftpClient(_connection()) { OperationTimeout = Options.Timeout, BufferSize = (uint)Math.Clamp(Options.BufSize, 4096, 256 * 1024) };
+        var client = new SshClient(_connection());
         try
         {
             await OperationTimeout.RunAsync(Options, "connect", ct => client.ConnectAsync(ct), cancellationToken).ConfigureAwait(false);
+            var sftp = await SftpSession.StartAsync(client, Options.Timeout, Options.BufSize, cancellationToken).ConfigureAwait(false);
+            return new Connection(client, sftp);
         }
-        catch (Exception e) when (e is not TransferException)
+        catch (Exception e)
         {
             client.Dispose();
-            throw Map("connect", e);
+            throw e is TransferException ? e : Map("connect", e);
         }
-
-        return client;
     }
 
-    private Task<T> RunAsync<T>(string what, Func<SftpClient, CancellationToken, Task<T>> operation, CancellationToken cancellationToken) =>
-        WithClientAsync(client => Guard(what, () => OperationTimeout.RunAsync(Options, what, ct => operation(client, ct), cancellationToken)), cancellationToken);
-
-    private Task<bool> RunAsync(string what, Func<SftpClient, CancellationToken, Task> operation, CancellationToken cancellationToken) =>
-        RunAsync<bool>(what, async (client, ct) =>
+    private Task<T> RunAsync<T>(string what, Func<SftpSession, Task<T>> operation, CancellationToken cancellationToken) =>
+        WithSessionAsync(async session =>
         {
-            await operation(client, ct).ConfigureAwait(false);
-            return true;
+            try
+            {
+                return await operation(session).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or SocketException or IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                throw Map(what, e);
+            }
         }, cancellationToken);
-
-    private async Task<T> Guard<T>(string what, Func<Task<T>> operation)
-    {
-        try
-        {
-            return await operation().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SshException or SocketException or IOException or ObjectDisposedException)
-        {
-            throw Map(what, e);
-        }
-    }
 
     private TransferException Map(string what, Exception e)
     {
         var transient = e is not (SftpPathNotFoundException or SftpPermissionDeniedException or SshAuthenticationException);
         return new TransferException(Options.Url, $"{what}: {e.Message}", transient, e) { IsNotFound = e is SftpPathNotFoundException };
+    }
+
+    /// <summary>One SSH connection and the sftp session on it.</summary>
+    private sealed class Connection(SshClient client, SftpSession sftp) : IDisposable
+    {
+        public SftpSession Sftp { get; } = sftp;
+
+        public bool IsUsable => client.IsConnected && !Sftp.IsBroken;
+
+        public void Dispose()
+        {
+            Sftp.Dispose();
+            client.Dispose();
+        }
     }
 }

@@ -115,8 +115,13 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         Assert.Equal(["link", "x"], list.Select(e => e.Name));
         Assert.NotNull(list[0].LinkTarget);
         Assert.Equal(777, list[1].Size);
-        // SSH.NET canonicalises the target, so the link holds the absolute path of x.
-        Assert.Equal(Path.Combine(sshd.Home, _dir, "a/b/x"), new FileInfo(Path.Combine(sshd.Home, _dir, "a/b/link")).LinkTarget);
+        // The target is stored as given: relative to the link's directory.
+        Assert.Equal("x", new FileInfo(Path.Combine(sshd.Home, _dir, "a/b/link")).LinkTarget);
+
+        // Removing the link removes the link, not the file it points to.
+        await sftp.DeleteAsync($"{_dir}/a/b/link", CancellationToken.None);
+        Assert.False(Path.Exists(Path.Combine(sshd.Home, _dir, "a/b/link")));
+        Assert.Equal(777, new FileInfo(Path.Combine(sshd.Home, _dir, "a/b/x")).Length);
 
         await sftp.DeleteAsync($"{_dir}/a/b/x", CancellationToken.None);
         Assert.False(File.Exists(Path.Combine(sshd.Home, _dir, "a/b/x")));
@@ -157,6 +162,21 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         Assert.Equal(1, result.Attempts);
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
         File.Delete(Path.Combine(sshd.Home, _dir, "dying.bin"));
+    }
+
+    [Theory]
+    [InlineData("huge", "the server sent an sftp packet of 2147483647 bytes")]
+    [InlineData("wrong", "the server answered sftp's first packet with type 101")]
+    [InlineData("silent", "no answer from the server for 2 s")]
+    public async Task A_server_that_breaks_the_sftp_protocol_fails_with_an_error_that_says_how(string mode, string expected)
+    {
+        sshd.BogusMode = mode;
+        await using var sftp = new SftpTransfer(new TransferOptions { Url = sshd.BogusUrl, SshKeyFile = sshd.ClientKey, Timeout = TimeSpan.FromSeconds(2) });
+
+        var e = await Assert.ThrowsAsync<TransferException>(() => sftp.ConnectAsync(CancellationToken.None));
+
+        Assert.True(e.IsTransient);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,6 +27,17 @@ public sealed class SshdFixture : IAsyncLifetime
 
     public string Url => $"sftp://{User}@127.0.0.1:{Port}/";
 
+    /// <summary>A second port of the same sshd, where the sftp subsystem is a script that breaks the protocol as <see cref="BogusMode"/> says.</summary>
+    public int BogusPort { get; private set; }
+
+    public string BogusUrl => $"sftp://{User}@127.0.0.1:{BogusPort}/";
+
+    /// <summary>What the script on <see cref="BogusPort"/> does: <c>huge</c> (announces a packet of 2 GiB), <c>silent</c> (never answers) or <c>wrong</c> (answers the first packet with a status).</summary>
+    public string BogusMode
+    {
+        set => File.WriteAllText(Path.Combine(Directory, "bogus-mode"), value);
+    }
+
     /// <summary>sshd's log lines naming the cipher each connection negotiated, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Ciphers { get; } = new();
 
@@ -49,6 +60,18 @@ public sealed class SshdFixture : IAsyncLifetime
         File.Copy(ClientKey + ".pub", Path.Combine(Directory, "authorized_keys"));
         System.IO.Directory.CreateDirectory("/run/sshd");
         Port = FreePort();
+        BogusPort = FreePort();
+        var bogus = Path.Combine(Directory, "bogus-sftp");
+        await File.WriteAllTextAsync(bogus, $$"""
+            #!/bin/sh
+            case "$(cat {{Path.Combine(Directory, "bogus-mode")}})" in
+              huge) printf '\177\377\377\377\002' ;;
+              wrong) printf '\000\000\000\005\145\000\000\000\000' ;;
+            esac
+            exec cat > /dev/null
+            """);
+        File.SetUnixFileMode(bogus, (UnixFileMode)0b111_101_101);
+        BogusMode = "silent";
         await File.WriteAllTextAsync(Path.Combine(Directory, "sshd_config"), $"""
             ListenAddress 127.0.0.1
             HostKey {Path.Combine(Directory, "host_key")}
@@ -64,6 +87,8 @@ public sealed class SshdFixture : IAsyncLifetime
             MaxStartups 100
             MaxSessions 100
             LogLevel DEBUG1
+            Match LocalPort {BogusPort}
+                ForceCommand {bogus}
             """);
         await StartAsync();
     }
@@ -71,7 +96,7 @@ public sealed class SshdFixture : IAsyncLifetime
     /// <summary>(Re)starts sshd on <see cref="Port"/> and waits until it accepts connections.</summary>
     public async Task StartAsync()
     {
-        _sshd = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", Path.Combine(Directory, "sshd_config"), "-p", Port.ToString()]) { RedirectStandardError = true })!;
+        _sshd = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", Path.Combine(Directory, "sshd_config"), "-p", Port.ToString(), "-p", BogusPort.ToString()]) { RedirectStandardError = true })!;
         _sshd.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line && line.Contains("kex: client->server cipher:", StringComparison.Ordinal))
