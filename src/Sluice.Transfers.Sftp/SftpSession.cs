@@ -233,10 +233,16 @@ internal sealed class SftpSession : IDisposable
     /// <paramref name="destination"/>, in order, with reads kept outstanding. A short read is asked again for the rest,
     /// as the protocol allows a server to return less than asked anywhere in a file.
     /// </summary>
-    public async Task<long> DownloadAsync(byte[] handle, string path, long offset, long? length, Stream destination, string url, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With the <paramref name="announced"/> size, the reads end exactly there and one more read past it finds the
+    /// end: a small file takes one round trip of reads. Without it, two reads go first and every full answer lets two
+    /// more go, up to <see cref="Window"/>, so a small file does not cost many reads past its end.
+    /// </remarks>
+    public async Task<long> DownloadAsync(byte[] handle, string path, long offset, long? length, long? announced, Stream destination, string url, CancellationToken cancellationToken)
     {
         var end = length is { } l ? offset + l : long.MaxValue;
         var depth = Math.Clamp(Window / ReadLength, 2, 64);
+        var horizon = announced is { } size && size >= offset ? size + 1 : offset + (2L * ReadLength);
         var pending = new List<PendingRead>(depth + 1);
         var next = offset;
         var written = offset;
@@ -246,9 +252,14 @@ internal sealed class SftpSession : IDisposable
         {
             while (true)
             {
-                while (!eof && pending.Count < depth && next < end)
+                while (!eof && pending.Count < depth && next < end && next < horizon)
                 {
                     var count = (int)Math.Min(ReadLength, end - next);
+                    if (announced is { } edge && next < edge)
+                    {
+                        count = (int)Math.Min(count, edge - next);
+                    }
+
                     pending.Add(Read(handle, next, count));
                     next += count;
                 }
@@ -315,6 +326,11 @@ internal sealed class SftpSession : IDisposable
                 if (count2 < head.Count)
                 {
                     pending.Insert(0, Read(handle, head.Offset + count2, head.Count - count2));
+                }
+                else if (announced is not { } known || written > known)
+                {
+                    // Past what was announced (or nothing was): two more reads for each full answer.
+                    horizon = Math.Max(horizon, next) + (2L * ReadLength);
                 }
             }
         }

@@ -103,13 +103,16 @@ public sealed class SftpTransfer : ITransfer
                 e.Attributes.IsSymbolicLink ? string.Empty : null));
         }, cancellationToken);
 
-    public Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken)
+    public Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, CancellationToken cancellationToken) =>
+        GetAsync(remotePath, destination, offset, length, null, cancellationToken);
+
+    public Task<long> GetAsync(string remotePath, Stream destination, long offset, long? length, long? announcedSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         return RunAsync($"get {remotePath}", async session =>
         {
             var handle = await session.OpenAsync(remotePath, SftpWire.OpenRead, cancellationToken).ConfigureAwait(false);
-            var received = await session.DownloadAsync(handle, remotePath, offset, length, destination, Options.Url, cancellationToken).ConfigureAwait(false);
+            var received = await session.DownloadAsync(handle, remotePath, offset, length, announcedSize, destination, Options.Url, cancellationToken).ConfigureAwait(false);
             await session.CloseAsync(handle, remotePath, cancellationToken).ConfigureAwait(false);
             return received;
         }, cancellationToken);

@@ -34,6 +34,45 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
     }
 
+    [Theory]
+    [InlineData(0L, null)]
+    [InlineData(4096L, null)]
+    [InlineData(4096L, 4096L)]
+    [InlineData(4096L, 100L)]
+    [InlineData(4096L, 1_000_000L)]
+    [InlineData(3_000_000L, null)]
+    [InlineData(3_000_000L, 3_000_000L)]
+    [InlineData(3_000_000L, 1000L)]
+    public async Task A_download_reads_the_whole_file_whatever_size_was_announced(long size, long? announced)
+    {
+        var path = Path.Combine(sshd.Home, _dir, "a.bin");
+        TestEnvironment.WriteRandomFile(path, size);
+        await using var sftp = KeyTransfer();
+        using var received = new MemoryStream();
+
+        var count = await sftp.GetAsync($"{_dir}/a.bin", received, 0, null, announced, CancellationToken.None);
+
+        Assert.Equal(size, count);
+        Assert.Equal(await File.ReadAllBytesAsync(path), received.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1000L, 300_000L)]
+    [InlineData(2_999_999L, 1L)]
+    [InlineData(1_000_000L, null)]
+    public async Task A_byte_range_reads_exactly_that_range(long offset, long? length)
+    {
+        var path = Path.Combine(sshd.Home, _dir, "r.bin");
+        TestEnvironment.WriteRandomFile(path, 3_000_000);
+        await using var sftp = KeyTransfer();
+        using var received = new MemoryStream();
+
+        await sftp.GetAsync($"{_dir}/r.bin", received, offset, length, 3_000_000, CancellationToken.None);
+
+        var all = await File.ReadAllBytesAsync(path);
+        Assert.Equal(all.AsSpan((int)offset, (int)(length ?? (all.Length - offset))).ToArray(), received.ToArray());
+    }
+
     [Fact]
     public async Task Sessions_negotiate_aes_gcm_with_OpenSSH_and_every_other_cipher_stays_offered()
     {
