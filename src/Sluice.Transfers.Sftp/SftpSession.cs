@@ -295,6 +295,7 @@ internal sealed class SftpSession : IDisposable
                     if (StatusOf(answer).Code != StatusCode.Eof)
                     {
                         ThrowIfStatus(answer, path);
+                        throw OutOfStep($"reading {path} was answered with an OK status instead of data");
                     }
 
                     eof = true; // everything after this offset is past the end too
@@ -308,7 +309,7 @@ internal sealed class SftpSession : IDisposable
 
                 var reader = answer.Reader();
                 var count2 = (int)reader.UInt32();
-                if (count2 > head.Count || reader.Position + count2 > answer.Span.Length)
+                if (count2 == 0 || count2 > head.Count || reader.Position + count2 > answer.Span.Length)
                 {
                     throw OutOfStep($"reading {path}: {count2} bytes in answer to a read of {head.Count}");
                 }

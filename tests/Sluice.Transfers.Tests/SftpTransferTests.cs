@@ -218,6 +218,22 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("overlong", "1000000 bytes in answer to a read of 4096")]
+    [InlineData("stranger", "an answer to no request (id 9)")]
+    public async Task A_server_that_answers_reads_out_of_step_fails_the_download_with_an_error_that_says_how(string mode, string expected)
+    {
+        sshd.BogusMode = mode;
+        await using var sftp = new SftpTransfer(new TransferOptions { Url = sshd.BogusUrl, SshKeyFile = sshd.ClientKey, Timeout = TimeSpan.FromSeconds(2) });
+        using var received = new MemoryStream();
+
+        var e = await Assert.ThrowsAsync<TransferException>(() => sftp.GetAsync("f", received, 0, null, 4096, CancellationToken.None));
+
+        Assert.True(e.IsTransient);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, received.Length);
+    }
+
     [Fact]
     public void The_sftp_adapter_registers_its_scheme()
     {

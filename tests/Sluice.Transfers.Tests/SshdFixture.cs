@@ -32,7 +32,7 @@ public sealed class SshdFixture : IAsyncLifetime
 
     public string BogusUrl => $"sftp://{User}@127.0.0.1:{BogusPort}/";
 
-    /// <summary>What the script on <see cref="BogusPort"/> does: <c>huge</c> (announces a packet of 2 GiB), <c>silent</c> (never answers) or <c>wrong</c> (answers the first packet with a status).</summary>
+    /// <summary>What the script on <see cref="BogusPort"/> does: <c>huge</c> (announces a packet of 2 GiB), <c>silent</c> (never answers), <c>wrong</c> (answers the first packet with a status), and, after a version and a handle, <c>overlong</c> (1,000,000 bytes of data for a read of less) or <c>stranger</c> (data for a request never made).</summary>
     public string BogusMode
     {
         set => File.WriteAllText(Path.Combine(Directory, "bogus-mode"), value);
@@ -67,6 +67,8 @@ public sealed class SshdFixture : IAsyncLifetime
             case "$(cat {{Path.Combine(Directory, "bogus-mode")}})" in
               huge) printf '\177\377\377\377\002' ;;
               wrong) printf '\000\000\000\005\145\000\000\000\000' ;;
+              overlong) printf '\0\0\0\5\2\0\0\0\3\0\0\0\12\146\0\0\0\1\0\0\0\1h\0\0\0\14\147\0\0\0\2\0\17\102\100abc' ;;
+              stranger) printf '\0\0\0\5\2\0\0\0\3\0\0\0\12\146\0\0\0\1\0\0\0\1h\0\0\0\14\147\0\0\0\11\0\0\0\3abc' ;;
             esac
             exec cat > /dev/null
             """);
