@@ -141,6 +141,29 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         Assert.DoesNotContain("wrong-pw", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(4096L)]
+    [InlineData(20L * 1024 * 1024)]
+    public async Task Put_writes_files_of_any_size_intact_and_replaces_an_existing_file(long size)
+    {
+        var remote = Path.Combine(sshd.Home, _dir, "up.bin");
+        await using var sftp = KeyTransfer();
+        await sftp.MkdirAsync(_dir, CancellationToken.None);
+        foreach (var (length, seed) in new[] { (30L * 1024 * 1024, 2), (size, 1) })
+        {
+            var local = Path.Combine(_destination, $"up{seed}.bin");
+            var sum = TestEnvironment.WriteRandomFile(local, length, seed);
+            await using (var source = File.OpenRead(local))
+            {
+                await sftp.PutAsync(source, $"{_dir}/up.bin", CancellationToken.None);
+            }
+
+            Assert.Equal(length, new FileInfo(remote).Length);
+            Assert.Equal(sum, TestEnvironment.Sha512Of(remote));
+        }
+    }
+
     [Fact]
     public async Task Put_mkdir_rename_symlink_list_and_delete_work_on_the_server()
     {

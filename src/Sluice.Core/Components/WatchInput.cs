@@ -216,7 +216,7 @@ public sealed partial class WatchInput : IFlowInput
         }
 
         var produced = 0;
-        foreach (var (path, pending) in _pending.OrderBy(p => p.Value.Seen).ThenBy(p => p.Key, StringComparer.Ordinal))
+        foreach (var (path, pending) in _pending.ToArray().OrderBy(p => p.Value.Seen).ThenBy(p => p.Key, StringComparer.Ordinal))
         {
             if (produced >= max)
             {
@@ -272,6 +272,7 @@ public sealed partial class WatchInput : IFlowInput
         {
             var known = IsKnownDirectory(path);
             Remember(path, isDirectory: true);
+            _snapshot[path] = Seen(directory);
             var messages = new List<NotificationMessage>();
             if (!Ignored(path) && _options.FileEvents.Contains("mkdir") && (!known || pending.Kind == Kind.RenamedTo || pending.Seen == DateTimeOffset.MinValue))
             {
@@ -301,6 +302,11 @@ public sealed partial class WatchInput : IFlowInput
         {
             _pending.TryAdd(path, pending with { Seen = now });
             return [];
+        }
+
+        if (pending.Kind == Kind.Changed && pending.Seen != DateTimeOffset.MinValue && _snapshot.TryGetValue(path, out var sent) && sent == Seen(file))
+        {
+            return []; // a late event for a write already announced: the file is as it was announced
         }
 
         Remember(path, isDirectory: false);
@@ -403,17 +409,30 @@ public sealed partial class WatchInput : IFlowInput
         return entries;
     }
 
-    /// <summary>Compares the tree with what was last seen (the last scan, and each announcement since) and notes every difference as an event.</summary>
+    /// <summary>
+    /// Compares the tree with what was announced (or there at the start) and notes every difference as an event. The
+    /// snapshot keeps only what was announced: a change noted here is recorded when it is announced, so a later event
+    /// for it is not taken for one already announced.
+    /// </summary>
     private void Rescan()
     {
         var previous = _snapshot;
         var current = Scan(remember: false);
         var now = _time.GetUtcNow();
+        var next = new Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)>(current.Count, StringComparer.Ordinal);
         foreach (var (path, entry) in current)
         {
             if (!previous.TryGetValue(path, out var before) || before != entry)
             {
                 _pending.TryAdd(path, new Pending(Kind.Changed, now, null, entry.IsDirectory));
+                if (previous.ContainsKey(path))
+                {
+                    next[path] = before;
+                }
+            }
+            else
+            {
+                next[path] = entry;
             }
         }
 
@@ -425,7 +444,7 @@ public sealed partial class WatchInput : IFlowInput
             }
         }
 
-        _snapshot = current;
+        _snapshot = next;
     }
 
     private static partial class WatchLog

@@ -70,6 +70,36 @@ public class WatchInputTests
         Assert.Contains(removed, m => m.RelPath == "watched/newdir" && m.FileOp is { IsRemove: true, IsDirectory: true });
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Files_written_while_the_watch_is_announcing_are_all_announced_once(bool polling)
+    {
+        // Events are added to the pending set by the watcher's thread while the watch takes from it: a watch that
+        // read the set unsafely failed here (and, in a flow, stopped announcing anything).
+        const int count = 20_000;
+        using var dir = new TempDirectory();
+        var root = dir.File("watched");
+        Directory.CreateDirectory(root);
+        await using var watch = new WatchInput(Options(root, polling), NullLogger.Instance);
+
+        var writing = Task.Run(() =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                File.WriteAllBytes(Path.Combine(root, $"f{i:D5}"), [(byte)i]);
+            }
+        });
+        var all = await CollectAsync(watch, l => writing.IsCompleted && l.Select(m => m.RelPath).Distinct().Count() == count);
+        await writing;
+
+        Assert.Equal(count, all.Select(m => m.RelPath).Distinct().Count());
+        // A file may be announced empty (just created) and again once written; never twice as it is.
+        var twice = all.GroupBy(m => (m.RelPath, m.Size, m.Mtime)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.Empty(twice);
+        Assert.All(all.GroupBy(m => m.RelPath), g => Assert.Equal(1, g.Last().Size));
+    }
+
     [Fact]
     public async Task Inflight_names_are_ignored_and_the_final_name_is_announced_as_new()
     {
