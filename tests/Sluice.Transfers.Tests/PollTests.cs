@@ -211,11 +211,24 @@ public sealed class PollTests(SshdFixture sshd)
         Assert.Equal(count, seen.Count);
     }
 
+    /// <summary>Waits for <paramref name="condition"/>; one that reads a tree a download is still changing (a file renamed from its inflight name meanwhile) is tried again.</summary>
     private static async Task WaitAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
-        while (!condition())
+        while (!Holds(condition))
         {
             await Task.Delay(100, cancellationToken);
+        }
+
+        static bool Holds(Func<bool> condition)
+        {
+            try
+            {
+                return condition();
+            }
+            catch (IOException)
+            {
+                return false;
+            }
         }
     }
 
