@@ -125,7 +125,37 @@ internal sealed class SftpSession : IDisposable
         return HandleOf(answer, path);
     }
 
-    public async Task CloseAsync(byte[] handle, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="body"/> on the open <paramref name="handle"/>, then closes it (a write's close says whether
+    /// the server kept the data). After a failure that left the session in use (a refusal, a local error with nothing
+    /// outstanding) the handle is closed too, and the failure thrown.
+    /// </summary>
+    public async Task<T> UsingHandleAsync<T>(byte[] handle, string path, Func<Task<T>> body, CancellationToken cancellationToken)
+    {
+        T result;
+        try
+        {
+            result = await body().ConfigureAwait(false);
+        }
+        catch when (!_broken)
+        {
+            try
+            {
+                await CloseAsync(handle, path, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SshException)
+            {
+                // The session is broken now and will be dropped; the first failure says what went wrong.
+            }
+
+            throw;
+        }
+
+        await CloseAsync(handle, path, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task CloseAsync(byte[] handle, string path, CancellationToken cancellationToken)
     {
         var request = Begin(SftpWire.Close, 32 + handle.Length, out var id);
         request.Bytes(handle);
@@ -163,39 +193,39 @@ internal sealed class SftpSession : IDisposable
             handle = HandleOf(answer, path);
         }
 
-        var entries = new List<(string, SftpAttributes)>();
-        while (true)
+        return await UsingHandleAsync(handle, path, async () =>
         {
-            var read = Begin(SftpWire.ReadDir, 32 + handle.Length, out id);
-            read.Bytes(handle);
-            Send(read);
-            using var answer = await AnswerAsync(id, op, path).ConfigureAwait(false);
-            if (answer.Type == SftpWire.Status && StatusOf(answer).Code == StatusCode.Eof)
+            var entries = new List<(string, SftpAttributes)>();
+            while (true)
             {
-                break;
-            }
-
-            ThrowIfStatus(answer, path);
-            if (answer.Type != SftpWire.Name)
-            {
-                throw OutOfStep($"listing {path} was answered with type {answer.Type}");
-            }
-
-            var reader = answer.Reader();
-            for (var count = reader.UInt32(); count > 0; count--)
-            {
-                var name = reader.String();
-                reader.Bytes();
-                var attributes = reader.Attributes();
-                if (name is not ("." or ".."))
+                var read = Begin(SftpWire.ReadDir, 32 + handle.Length, out var readId);
+                read.Bytes(handle);
+                Send(read);
+                using var answer = await AnswerAsync(readId, op, path).ConfigureAwait(false);
+                if (answer.Type == SftpWire.Status && StatusOf(answer).Code == StatusCode.Eof)
                 {
-                    entries.Add((name, attributes));
+                    return entries;
+                }
+
+                ThrowIfStatus(answer, path);
+                if (answer.Type != SftpWire.Name)
+                {
+                    throw OutOfStep($"listing {path} was answered with type {answer.Type}");
+                }
+
+                var reader = answer.Reader();
+                for (var count = reader.UInt32(); count > 0; count--)
+                {
+                    var name = reader.String();
+                    reader.Bytes();
+                    var attributes = reader.Attributes();
+                    if (name is not ("." or ".."))
+                    {
+                        entries.Add((name, attributes));
+                    }
                 }
             }
-        }
-
-        await CloseAsync(handle, path, cancellationToken).ConfigureAwait(false);
-        return entries;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a request that takes one or two paths and is answered with a status.</summary>

@@ -112,9 +112,7 @@ public sealed class SftpTransfer : ITransfer
         return RunAsync($"get {remotePath}", async session =>
         {
             var handle = await session.OpenAsync(remotePath, SftpWire.OpenRead, cancellationToken).ConfigureAwait(false);
-            var received = await session.DownloadAsync(handle, remotePath, offset, length, announcedSize, destination, Options.Url, cancellationToken).ConfigureAwait(false);
-            await session.CloseAsync(handle, remotePath, cancellationToken).ConfigureAwait(false);
-            return received;
+            return await session.UsingHandleAsync(handle, remotePath, () => session.DownloadAsync(handle, remotePath, offset, length, announcedSize, destination, Options.Url, cancellationToken), cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
 
@@ -124,28 +122,7 @@ public sealed class SftpTransfer : ITransfer
         return RunAsync($"put {remotePath}", async session =>
         {
             var handle = await session.OpenAsync(remotePath, SftpWire.OpenWrite | SftpWire.OpenCreate | SftpWire.OpenTruncate, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await session.UploadAsync(handle, remotePath, source, cancellationToken).ConfigureAwait(false);
-            }
-            catch when (!session.IsBroken)
-            {
-                // The local source failed with nothing outstanding: the session stays in use, so the handle is closed.
-                try
-                {
-                    await session.CloseAsync(handle, remotePath, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (SshException)
-                {
-                    // The session is now broken and will be dropped; the source's failure says what went wrong.
-                }
-
-                throw;
-            }
-
-            // The close says whether the server kept the data.
-            await session.CloseAsync(handle, remotePath, cancellationToken).ConfigureAwait(false);
-            return true;
+            return await session.UsingHandleAsync(handle, remotePath, () => session.UploadAsync(handle, remotePath, source, cancellationToken), cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
     }
 

@@ -8,7 +8,7 @@ namespace Sluice.Transfers.Sftp;
 /// <summary>The sftp (version 3, draft-ietf-secsh-filexfer-02) packet types and flags Sluice uses.</summary>
 internal static class SftpWire
 {
-    public const byte Init = 1, Version = 2, Open = 3, Close = 4, Read = 5, Write = 6, LStat = 7, SetStat = 9, OpenDir = 11,
+    public const byte Init = 1, Version = 2, Open = 3, Close = 4, Read = 5, Write = 6, LStat = 7, OpenDir = 11,
         ReadDir = 12, Remove = 13, MkDir = 14, RmDir = 15, Stat = 17, Rename = 18, Symlink = 20, Extended = 200;
 
     public const byte Status = 101, Handle = 102, Data = 103, Name = 104, Attrs = 105, ExtendedReply = 201;

@@ -165,6 +165,21 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
     }
 
     [Fact]
+    public async Task A_put_whose_local_source_fails_closes_the_remote_file_and_the_session_stays_in_use()
+    {
+        await using var sftp = KeyTransfer();
+        await sftp.MkdirAsync(_dir, CancellationToken.None);
+        var remote = Path.Combine(sshd.Home, _dir, "broken.bin");
+
+        var e = await Assert.ThrowsAsync<TransferException>(() => sftp.PutAsync(new FailingStream(100_000), $"{_dir}/broken.bin", CancellationToken.None));
+
+        Assert.Contains("the local disk failed", e.Message, StringComparison.Ordinal);
+        Assert.Empty(OpenedBy(remote));
+        await sftp.PutAsync(new MemoryStream(new byte[10]), $"{_dir}/after.bin", CancellationToken.None);
+        Assert.Equal(1, EstablishedTo(new Uri(sshd.Url).Port));
+    }
+
+    [Fact]
     public async Task Put_mkdir_rename_symlink_list_and_delete_work_on_the_server()
     {
         await using var sftp = KeyTransfer();
@@ -263,6 +278,27 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
         var registry = TransferRegistry.CreateDefault();
         SftpTransfer.Register(registry);
         Assert.IsType<SftpTransfer>(registry.Create(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.ClientKey }));
+    }
+
+    /// <summary>The processes (the server's sftp session among them) that hold <paramref name="path"/> open.</summary>
+    private static List<string> OpenedBy(string path) =>
+        [.. Directory.EnumerateDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)).Where(p =>
+        {
+            try
+            {
+                return Directory.EnumerateFileSystemEntries(Path.Combine(p, "fd")).Any(fd => new FileInfo(fd).LinkTarget == path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false; // the process ended meanwhile
+            }
+        })];
+
+    /// <summary>A source that gives <paramref name="good"/> bytes and then fails as a broken local disk would.</summary>
+    private sealed class FailingStream(long good) : MemoryStream(new byte[good])
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position < Length ? base.ReadAsync(buffer, cancellationToken) : throw new IOException("the local disk failed");
     }
 
     private SftpTransfer KeyTransfer() =>
