@@ -22,7 +22,7 @@ public sealed partial class WatchInput : IFlowInput
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
     private readonly Lock _directoriesLock = new();
     private readonly List<FileSystemWatcher> _watchers = [];
-    private Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> _snapshot = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> _snapshot;
     private volatile bool _rescan;
     private volatile bool _watcherFailed;
     private volatile bool _watcherFailedOnce;
@@ -411,40 +411,28 @@ public sealed partial class WatchInput : IFlowInput
 
     /// <summary>
     /// Compares the tree with what was announced (or there at the start) and notes every difference as an event. The
-    /// snapshot keeps only what was announced: a change noted here is recorded when it is announced, so a later event
-    /// for it is not taken for one already announced.
+    /// snapshot is left as it is: it keeps only what was announced, and each change is recorded when it is announced
+    /// (a removal when it is), so a later event for a change noted here is not taken for one already announced.
     /// </summary>
     private void Rescan()
     {
-        var previous = _snapshot;
         var current = Scan(remember: false);
         var now = _time.GetUtcNow();
-        var next = new Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)>(current.Count, StringComparer.Ordinal);
         foreach (var (path, entry) in current)
         {
-            if (!previous.TryGetValue(path, out var before) || before != entry)
+            if (!_snapshot.TryGetValue(path, out var announced) || announced != entry)
             {
                 _pending.TryAdd(path, new Pending(Kind.Changed, now, null, entry.IsDirectory));
-                if (previous.ContainsKey(path))
-                {
-                    next[path] = before;
-                }
-            }
-            else
-            {
-                next[path] = entry;
             }
         }
 
-        foreach (var (path, entry) in previous)
+        foreach (var (path, entry) in _snapshot)
         {
             if (!current.ContainsKey(path))
             {
                 _pending[path] = new Pending(Kind.Removed, now, null, entry.IsDirectory);
             }
         }
-
-        _snapshot = next;
     }
 
     private static partial class WatchLog
