@@ -1,22 +1,20 @@
 namespace Sluice.Tests;
 
-/// <summary>Finds the repository and the shared fixtures captured from real sr3 pumps (shared/ sits beside the repository).</summary>
+/// <summary>Finds the repository and the fixtures captured from real sr3 pumps (tests/fixtures: wire messages and sr3's example configurations).</summary>
 public static class Fixtures
 {
     public static string RepositoryRoot { get; } = FindRoot();
 
-    public static string Shared { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+    public static string Sr3Messages => Path.Combine(RepositoryRoot, "tests", "fixtures", "sr3");
 
-    public static string Sr3Messages => Path.Combine(Shared, "fixtures", "sr3");
-
-    public static string Sr3Configs => Path.Combine(Shared, "fixtures", "sr3-configs");
+    public static string Sr3Configs => Path.Combine(RepositoryRoot, "tests", "fixtures", "sr3-configs");
 
     public static IEnumerable<string> MessageFiles(string subdirectory)
     {
         var dir = Path.Combine(Sr3Messages, subdirectory);
         if (!Directory.Exists(dir))
         {
-            throw new DirectoryNotFoundException($"sr3 fixtures not found at {dir}: the shared/ folder must sit beside the repository");
+            throw new DirectoryNotFoundException($"sr3 fixtures not found at {dir} (tests/fixtures of the repository)");
         }
 
         return Directory.GetFiles(dir, "*.json").OrderBy(f => f, StringComparer.Ordinal);

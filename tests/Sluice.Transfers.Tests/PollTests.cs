@@ -7,6 +7,7 @@ using Sluice.Core.Formats;
 using Sluice.Core.Messages;
 using Sluice.Daemon;
 using Sluice.Daemon.DataServer;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -46,7 +47,7 @@ public sealed class PollTests(SshdFixture sshd)
     {
         Adapters.RegisterAll();
         var work = TestEnvironment.TempDirectory("poll");
-        var port = FreePort();
+        var port = Ports.Free();
         await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = port, Users = [new("feeder", "secret", "feeder")] }, NullLogger.Instance);
         await broker.StartAsync();
         var brokerUrl = broker.Url("feeder", "secret");
@@ -232,12 +233,6 @@ public sealed class PollTests(SshdFixture sshd)
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

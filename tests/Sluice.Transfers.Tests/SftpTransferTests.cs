@@ -12,11 +12,24 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
 
     public void Dispose() => Directory.Delete(_destination, recursive: true);
 
-    /// <summary>Connections sshd (listening on 127.0.0.1:<paramref name="port"/>) has established, from /proc/net/tcp.</summary>
-    private static int EstablishedTo(int port) =>
-        File.ReadLines("/proc/net/tcp").Skip(1)
+    /// <summary>
+    /// Connections this process holds open to sshd on 127.0.0.1:<paramref name="port"/> (its own sockets, from
+    /// /proc/self/fd and /proc/net/tcp, tcp6). The server's side is not counted: sshd closes its end of a connection
+    /// a test has just closed a moment later, so a count of the server's side includes the tests before.
+    /// </summary>
+    private static int EstablishedTo(int port)
+    {
+        var ours = Directory.GetFiles("/proc/self/fd")
+            .Select(fd => new FileInfo(fd).LinkTarget)
+            .Where(target => target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(target => target!["socket:[".Length..^1])
+            .ToHashSet(StringComparer.Ordinal);
+        // SSH.NET's sockets are dual-mode IPv6 ones: their connections to 127.0.0.1 are listed in tcp6, mapped.
+        string[] server = [$"0100007F:{port:X4}", $"0000000000000000FFFF00000100007F:{port:X4}"];
+        return new[] { "/proc/net/tcp", "/proc/net/tcp6" }.SelectMany(table => File.ReadLines(table).Skip(1))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Count(f => f[1] == $"0100007F:{port:X4}" && f[3] == "01");
+            .Count(f => server.Contains(f[2]) && f[3] == "01" && ours.Contains(f[9]));
+    }
 
     [Theory]
     [InlineData("empty", 0L)]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -59,8 +58,8 @@ public sealed class SshdFixture : IAsyncLifetime
         await chpasswd.WaitForExitAsync();
         File.Copy(ClientKey + ".pub", Path.Combine(Directory, "authorized_keys"));
         System.IO.Directory.CreateDirectory("/run/sshd");
-        Port = FreePort();
-        BogusPort = FreePort();
+        Port = Ports.Free();
+        BogusPort = Ports.Free();
         var bogus = Path.Combine(Directory, "bogus-sftp");
         await File.WriteAllTextAsync(bogus, $$"""
             #!/bin/sh
@@ -99,28 +98,15 @@ public sealed class SshdFixture : IAsyncLifetime
     public async Task StartAsync()
     {
         _sshd = Process.Start(new ProcessStartInfo(Sshd, ["-D", "-e", "-f", Path.Combine(Directory, "sshd_config"), "-p", Port.ToString(), "-p", BogusPort.ToString()]) { RedirectStandardError = true })!;
-        _sshd.ErrorDataReceived += (_, e) =>
+        var output = new ServerOutput();
+        output.Attach(_sshd, line =>
         {
-            if (e.Data is { } line && line.Contains("kex: client->server cipher:", StringComparison.Ordinal))
+            if (line.Contains("kex: client->server cipher:", StringComparison.Ordinal))
             {
                 Ciphers.Enqueue(line);
             }
-        };
-        _sshd.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_sshd.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
+        });
+        await Ports.WaitOpenOrExplainAsync("sshd", Port, _sshd, output.ToString);
     }
 
     /// <summary>Kills sshd and every session process it started (the server dies).</summary>
@@ -141,12 +127,6 @@ public sealed class SshdFixture : IAsyncLifetime
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string command, params string[] args)
     {

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -117,7 +116,7 @@ public sealed class VsftpdFixture : IAsyncLifetime
 
     private async Task<int> StartAsync(string name, int passiveMin, string extra)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var config = Path.Combine(Directory, $"{name}.conf");
         await File.WriteAllTextAsync(config, $"""
             listen=YES
@@ -151,32 +150,12 @@ public sealed class VsftpdFixture : IAsyncLifetime
             """.Replace("\n            ", "\n", StringComparison.Ordinal));
         var process = Process.Start(new ProcessStartInfo(Vsftpd, [config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
         _servers.Add(process);
-        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                return port;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-            catch (SocketException)
-            {
-                throw new InvalidOperationException($"vsftpd ({name}) did not start: {await process.StandardError.ReadToEndAsync()}{await process.StandardOutput.ReadToEndAsync()}");
-            }
-        }
+        var output = new ServerOutput();
+        output.Attach(process);
+        await Ports.WaitOpenOrExplainAsync($"vsftpd ({name})", port, process, output.ToString);
+        return port;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string command, params string[] args)
     {

@@ -33,14 +33,9 @@ public sealed class MosquittoServer : IAsyncLifetime
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(Path.Combine(_directory, "mosquitto.conf"));
         _process = Process.Start(info)!;
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.OutputDataReceived += (_, _) => { };
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
-        if (!await Ports.WaitOpenAsync(Port, Patience.ServerStart, () => !_process.HasExited))
-        {
-            throw new InvalidOperationException($"Mosquitto did not start on port {Port}");
-        }
+        var output = new ServerOutput();
+        output.Attach(_process);
+        await Ports.WaitOpenOrExplainAsync("Mosquitto", Port, _process, output.ToString);
     }
 
     public async Task DisposeAsync()

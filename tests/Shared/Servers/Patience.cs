@@ -5,7 +5,7 @@ public static class Patience
 {
     private static readonly double Scale = Environment.GetEnvironmentVariable("CI") == "true" ? 3 : 1;
 
-    public static TimeSpan ServerStart => TimeSpan.FromSeconds(60 * Scale);
+    public static TimeSpan ServerStart => TimeSpan.FromSeconds(120 * Scale);
 
     public static TimeSpan Delivery => TimeSpan.FromSeconds(20 * Scale);
 

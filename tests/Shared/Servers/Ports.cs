@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -37,5 +38,20 @@ public static class Ports
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="process"/> accepts connections on the port, for the patience of a server start
+    /// (a cold first start included); otherwise fails saying what was waited for, for how long, and what the server printed.
+    /// </summary>
+    public static async Task WaitOpenOrExplainAsync(string server, int port, Process process, Func<string> log)
+    {
+        var waited = Stopwatch.StartNew();
+        if (!await WaitOpenAsync(port, Patience.ServerStart, () => !process.HasExited))
+        {
+            var state = process.HasExited ? $"it exited with code {process.ExitCode}" : "it is still running";
+            throw new InvalidOperationException(
+                $"{server} did not accept connections on 127.0.0.1:{port} within {waited.Elapsed.TotalSeconds:F0} s ({state}); its output:\n{log()}");
+        }
     }
 }

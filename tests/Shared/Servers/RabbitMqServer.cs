@@ -16,6 +16,7 @@ public sealed class RabbitMqServer : IAsyncLifetime
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "sluice-rabbitmq-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly SemaphoreSlim _managementLock = new(1, 1);
     private Process? _process;
+    private ServerOutput _output = new();
     private bool _managementEnabled;
 
     public int Port { get; } = Ports.Free();
@@ -54,18 +55,38 @@ public sealed class RabbitMqServer : IAsyncLifetime
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start rabbitmq-server");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        if (!await Ports.WaitOpenAsync(Port, Patience.ServerStart, () => !_process.HasExited))
+        _output = new ServerOutput();
+        _output.Attach(_process);
+        var started = Stopwatch.StartNew();
+        await Ports.WaitOpenOrExplainAsync($"RabbitMQ ({NodeName})", Port, _process, Log);
+
+        // The port opens a moment before the broker accepts logins. The first start of a freshly installed node
+        // (a new Mnesia schema, plugins expanded) can keep answering "still booting" for a long while: ask again
+        // until the node is up or the patience for a server start has run out.
+        string? lastError = null;
+        while (started.Elapsed < Patience.ServerStart && !_process.HasExited)
         {
-            var log = Directory.GetFiles(Path.Combine(_directory, "log")).Select(File.ReadAllText).FirstOrDefault() ?? string.Empty;
-            throw new InvalidOperationException($"RabbitMQ did not start on port {Port}: {log[^Math.Min(log.Length, 2000)..]}");
+            try
+            {
+                await RunCtlAsync("await_startup", "--timeout", "30");
+                return;
+            }
+            catch (InvalidOperationException ex)
+            {
+                lastError = ex.Message;
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
         }
 
-        // The port opens a moment before the broker accepts logins.
-        await RunCtlAsync("await_startup");
+        throw new InvalidOperationException($"RabbitMQ ({NodeName}, port {Port}) did not finish starting within {started.Elapsed.TotalSeconds:F0} s " +
+            $"(rabbitmqctl await_startup, asked again each time it failed; last answer: {lastError?.Trim()}); its output:\n{Log()}");
+    }
+
+    /// <summary>What the node printed and the end of its log files, for a failure message.</summary>
+    private string Log()
+    {
+        var files = string.Join('\n', Directory.GetFiles(Path.Combine(_directory, "log")).Order(StringComparer.Ordinal).Select(f => $"== {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
+        return $"{_output}\n{(files.Length <= 4000 ? files : files[^4000..])}";
     }
 
     /// <summary>Turns on the management plugin (HTTP API on <see cref="ManagementPort"/>), for this run and later restarts.</summary>
