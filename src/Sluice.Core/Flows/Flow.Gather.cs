@@ -83,13 +83,15 @@ public sealed partial class Flow
                 continue;
             }
 
-            if (_nodupe is not null && !_nodupe.CheckAndRemember(message))
+            string? key = null;
+            if (_nodupe is not null && !_nodupe.TryRemember(message, out key))
             {
                 Metrics.AddDuplicate();
                 Reject(worklist, item, ReportCodes.NotModified, "Not modified");
                 continue;
             }
 
+            item.NoDupeKey = key;
             worklist.Incoming.Add(item);
             FlowLog.Accepted(_logger, lag.TotalSeconds, message.BaseUrl, message.RelPath);
         }
@@ -112,7 +114,6 @@ public sealed partial class Flow
 
         Metrics.AddAccepted(worklist.Incoming.Count);
         Metrics.AddRejected(worklist.Rejected.Count);
-        _nodupe?.Flush();
         await ReportAsync(worklist.Rejected, cancellationToken).ConfigureAwait(false);
         await AcknowledgeAsync(worklist.Rejected, CancellationToken.None).ConfigureAwait(false);
         Metrics.MarkProgress(_time.GetUtcNow());

@@ -156,15 +156,36 @@ public sealed partial class Flow : IAsyncDisposable
 
     private bool CountReached => _options.MessageCountMax > 0 && Interlocked.Read(ref _handled) >= _options.MessageCountMax;
 
+    /// <summary>
+    /// The messages are done with: their nodupe entries are written to the journal first, then their input is told.
+    /// A crash between the two makes the input give a message again, which nodupe then takes for the duplicate it is.
+    /// </summary>
     private async Task AcknowledgeAsync(IEnumerable<FlowMessage> messages, CancellationToken cancellationToken)
     {
         var tokens = new List<object>();
+        var committed = false;
         foreach (var message in messages)
         {
-            if (message.AckToken is not null && !message.HoldAcknowledgement)
+            if (message.HoldAcknowledgement)
+            {
+                continue;
+            }
+
+            if (message.NoDupeKey is { } key && _nodupe is not null)
+            {
+                _nodupe.Commit(key);
+                committed = true;
+            }
+
+            if (message.AckToken is not null)
             {
                 tokens.Add(message.AckToken);
             }
+        }
+
+        if (committed)
+        {
+            _nodupe!.Flush();
         }
 
         if (tokens.Count > 0)

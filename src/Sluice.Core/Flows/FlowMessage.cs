@@ -46,6 +46,9 @@ public sealed class FlowMessage
     /// <summary>Where the accept line that took it says to put it (overrides the flow's directory), or null.</summary>
     public Placement? Placement { get; set; }
 
+    /// <summary>Its key in the flow's nodupe cache, remembered when it was accepted and committed when it is acknowledged.</summary>
+    internal string? NoDupeKey { get; set; }
+
     /// <summary>When the flow received it.</summary>
     public DateTimeOffset Received { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Sluice.Core.Messages;
@@ -10,10 +11,17 @@ namespace Sluice.Core.Flows;
 /// (<see cref="NoDupeBasis"/>). Persisted in a journal under the state directory, so a restart does
 /// not let everything through again; memory is bounded by the ttl and by <c>maxEntries</c>.
 /// </summary>
-/// <remarks>Not thread-safe: one cache per flow instance, used from its filter stage.</remarks>
+/// <remarks>
+/// A message is remembered at once (<see cref="TryRemember"/>), so a copy arriving while it is worked on is a
+/// duplicate, but it is written to the journal only when <see cref="Commit"/> says its work is done. A flow killed
+/// in between remembers nothing of it after a restart, and the copy its broker delivers again (or its watch or
+/// poll announces again) is worked on instead of being taken for a duplicate of work that never finished.
+/// One cache per flow instance; its filter and post stages may call it at the same time.
+/// </remarks>
 public sealed class NoDupeCache : IDisposable
 {
-    private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _seen = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
     private readonly Queue<(string Key, long Time)> _byAge = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _ttl;
@@ -44,22 +52,62 @@ public sealed class NoDupeCache : IDisposable
     }
 
     /// <summary>How many entries are remembered.</summary>
-    public int Count => _seen.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _seen.Count;
+            }
+        }
+    }
 
     /// <summary>
-    /// True when the message was not seen within the ttl (and remembers it); false for a duplicate
-    /// (sr3 rejects it with 304 Not modified).
+    /// True when the message was not seen within the ttl: it is remembered from now on (in memory until
+    /// <see cref="Commit"/>), and <paramref name="key"/> names it. False for a duplicate (sr3 rejects it with 304 Not modified).
     /// </summary>
+    public bool TryRemember(NotificationMessage message, [NotNullWhen(true)] out string? key)
+    {
+        var candidate = Key(message, _basis);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_lock)
+        {
+            if (_seen.TryGetValue(candidate, out var entry) && now - entry.Time < _ttl.TotalMilliseconds)
+            {
+                key = null;
+                return false;
+            }
+
+            Remember(candidate, now, committed: false);
+        }
+
+        key = candidate;
+        return true;
+    }
+
+    /// <summary>The work on a remembered message is done: it is written to the journal, and survives a restart.</summary>
+    public void Commit(string key)
+    {
+        lock (_lock)
+        {
+            if (_seen.TryGetValue(key, out var entry) && !entry.Committed)
+            {
+                _seen[key] = entry with { Committed = true };
+                WriteEntry(key, entry.Time);
+            }
+        }
+    }
+
+    /// <summary><see cref="TryRemember"/> and <see cref="Commit"/> at once, for a caller that has no later point where its work is done.</summary>
     public bool CheckAndRemember(NotificationMessage message)
     {
-        var key = Key(message, _basis);
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (_seen.TryGetValue(key, out var when) && now - when < _ttl.TotalMilliseconds)
+        if (!TryRemember(message, out var key))
         {
             return false;
         }
 
-        Remember(key, now);
+        Commit(key);
         return true;
     }
 
@@ -67,21 +115,51 @@ public sealed class NoDupeCache : IDisposable
     public void Forget(NotificationMessage message)
     {
         var key = Key(message, _basis);
-        if (_seen.Remove(key))
+        lock (_lock)
         {
-            _journal?.WriteLine("-\t" + Escape(key));
-            _journalLines++;
+            if (_seen.Remove(key, out var entry) && entry.Committed)
+            {
+                _journal?.WriteLine("-\t" + Escape(key));
+                _journalLines++;
+            }
         }
     }
 
     /// <summary>Drops expired entries and compacts the journal; call at housekeeping.</summary>
     public void Housekeeping()
     {
+        lock (_lock)
+        {
+            HousekeepingLocked();
+        }
+    }
+
+    /// <summary>Writes what is buffered to the journal.</summary>
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            _journal?.Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _journal?.Flush();
+            _journal?.Dispose();
+            _journal = null;
+        }
+    }
+
+    private void HousekeepingLocked()
+    {
         var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_ttl.TotalMilliseconds;
         while (_byAge.TryPeek(out var oldest) && (oldest.Time <= cutoff || _seen.Count > _maxEntries))
         {
             _byAge.Dequeue();
-            if (_seen.TryGetValue(oldest.Key, out var when) && when == oldest.Time)
+            if (_seen.TryGetValue(oldest.Key, out var entry) && entry.Time == oldest.Time)
             {
                 _seen.Remove(oldest.Key);
             }
@@ -92,17 +170,7 @@ public sealed class NoDupeCache : IDisposable
             Compact();
         }
 
-        Flush();
-    }
-
-    /// <summary>Writes what is buffered to the journal.</summary>
-    public void Flush() => _journal?.Flush();
-
-    public void Dispose()
-    {
         _journal?.Flush();
-        _journal?.Dispose();
-        _journal = null;
     }
 
     /// <summary>sr3's duplicate key for a message, with the basis's path part.</summary>
@@ -147,21 +215,24 @@ public sealed class NoDupeCache : IDisposable
         };
     }
 
-    private void Remember(string key, long now)
+    private void Remember(string key, long now, bool committed)
     {
-        _seen[key] = now;
+        _seen[key] = new Entry(now, committed);
         _byAge.Enqueue((key, now));
+        if (_seen.Count > _maxEntries)
+        {
+            HousekeepingLocked();
+        }
+    }
+
+    private void WriteEntry(string key, long when)
+    {
         if (_journal is not null)
         {
-            _journal.Write(now.ToString(CultureInfo.InvariantCulture));
+            _journal.Write(when.ToString(CultureInfo.InvariantCulture));
             _journal.Write('\t');
             _journal.WriteLine(Escape(key));
             _journalLines++;
-        }
-
-        if (_seen.Count > _maxEntries)
-        {
-            Housekeeping();
         }
     }
 
@@ -189,7 +260,7 @@ public sealed class NoDupeCache : IDisposable
             }
             else if (long.TryParse(line.AsSpan(0, tab), NumberStyles.None, CultureInfo.InvariantCulture, out var when) && when > cutoff)
             {
-                _seen[key] = when;
+                _seen[key] = new Entry(when, Committed: true);
                 _byAge.Enqueue((key, when));
             }
         }
@@ -201,8 +272,13 @@ public sealed class NoDupeCache : IDisposable
         var temp = _journalPath + ".tmp";
         using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(false)))
         {
-            foreach (var (key, when) in _seen)
+            foreach (var (key, (when, committed)) in _seen)
             {
+                if (!committed)
+                {
+                    continue; // its work is not done: Commit writes it to the new journal
+                }
+
                 writer.Write(when.ToString(CultureInfo.InvariantCulture));
                 writer.Write('\t');
                 writer.WriteLine(Escape(key));
@@ -245,4 +321,7 @@ public sealed class NoDupeCache : IDisposable
 
         return sb.ToString();
     }
+
+    /// <summary>When a key was seen, and whether its work is done (written to the journal).</summary>
+    private readonly record struct Entry(long Time, bool Committed);
 }

@@ -85,6 +85,26 @@ public class NoDupeCacheTests
     }
 
     [Fact]
+    public void What_was_remembered_but_never_committed_is_new_again_after_a_restart_and_a_duplicate_before()
+    {
+        using var dir = new TempDirectory();
+        var journal = dir.File("nodupe/recent.journal");
+        var time = new FakeTimeProvider();
+        var cache = new NoDupeCache(TimeSpan.FromMinutes(5), NoDupeBasis.Path, journal, time);
+        Assert.True(cache.TryRemember(File("a/done", SumA), out var done));
+        Assert.True(cache.TryRemember(File("a/working", SumA), out _));
+        Assert.False(cache.TryRemember(File("a/working", SumA), out _), "a copy that arrives while the first is worked on is a duplicate");
+        cache.Commit(done);
+        cache.Flush();
+
+        // Killed here: the cache is never disposed, only what was flushed counts.
+        using var restarted = new NoDupeCache(TimeSpan.FromMinutes(5), NoDupeBasis.Path, journal, time);
+        Assert.False(restarted.CheckAndRemember(File("a/done", SumA)));
+        Assert.True(restarted.CheckAndRemember(File("a/working", SumA)), "its work never finished: the copy delivered again is worked on");
+        cache.Dispose();
+    }
+
+    [Fact]
     public void Memory_is_bounded_by_max_entries()
     {
         using var cache = new NoDupeCache(TimeSpan.FromHours(1), NoDupeBasis.Path, null, new FakeTimeProvider(), maxEntries: 100);
