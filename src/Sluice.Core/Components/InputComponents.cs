@@ -69,6 +69,7 @@ public static class InputComponents
                 ForcePolling = config.Flag("force_polling"),
                 Sleep = config.Duration("sleep", TimeSpan.FromMilliseconds(100)) is { } s && s > TimeSpan.Zero ? s : TimeSpan.FromMilliseconds(100),
                 PostOnStart = config.Flag("post_on_start"),
+                StatePath = Path.Combine(paths.FlowState(config.Component, config.Name), $"announced_{instance:D2}.journal"),
             }, logger, time);
         }
 

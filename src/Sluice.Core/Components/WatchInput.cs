@@ -10,6 +10,9 @@ namespace Sluice.Core.Components;
 /// directories made and removed, in the trees given by <c>path</c>. Uses inotify (FileSystemWatcher),
 /// waits until a file is <c>fileAgeMin</c> old, ignores inflight names, rescans the tree when the kernel's
 /// event queue overflows (so bursts lose nothing), and can poll instead (<c>force_polling</c>).
+/// With a state file (<see cref="WatchOptions.StatePath"/>) it keeps on disk what it announced once the flow has
+/// posted it, and whenever it starts compares its trees with that: what was created, changed or removed while it
+/// was not running (stopped, failed, killed) is announced then.
 /// </summary>
 public sealed partial class WatchInput : IFlowInput
 {
@@ -18,11 +21,12 @@ public sealed partial class WatchInput : IFlowInput
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<NotificationMessage> _ready = new();
+    private readonly ConcurrentQueue<(NotificationMessage Message, Announcement? Token)> _ready = new();
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
     private readonly Lock _directoriesLock = new();
     private readonly List<FileSystemWatcher> _watchers = [];
-    private readonly Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> _snapshot;
+    private readonly Dictionary<string, WatchEntry> _snapshot;
+    private readonly AnnouncedJournal? _journal;
     private volatile bool _rescan;
     private volatile bool _watcherFailed;
     private volatile bool _watcherFailedOnce;
@@ -36,6 +40,37 @@ public sealed partial class WatchInput : IFlowInput
     }
 
     private sealed record Pending(Kind Kind, DateTimeOffset Seen, string? OldPath, bool WasDirectory);
+
+    /// <summary>What an announcement changes in the journal once posted: the entry at Path (null: removed), and an old path that is gone (a rename).</summary>
+    private sealed record Change(string Path, WatchEntry? Entry, string? OldPath = null, bool OldWasDirectory = false)
+    {
+        public void Apply(AnnouncedJournal journal)
+        {
+            if (OldPath is not null)
+            {
+                journal.Remove(OldPath, andBelow: OldWasDirectory);
+            }
+
+            if (Entry is { } entry)
+            {
+                journal.Set(Path, entry);
+            }
+            else
+            {
+                journal.Remove(Path);
+            }
+        }
+    }
+
+    /// <summary>The acknowledgement token of the messages of one change (a file's blocks share one): the change is recorded when the last is acknowledged.</summary>
+    private sealed class Announcement(Change change, int messages)
+    {
+        private int _remaining = messages;
+
+        public Change Change { get; } = change;
+
+        public bool Acknowledge() => Interlocked.Decrement(ref _remaining) == 0;
+    }
 
     public WatchInput(WatchOptions options, ILogger logger, TimeProvider? time = null)
     {
@@ -57,10 +92,44 @@ public sealed partial class WatchInput : IFlowInput
             }
         }
 
-        _snapshot = Scan(remember: true);
+        var current = Scan();
+        if (options.StatePath is not null)
+        {
+            _journal = new AnnouncedJournal(options.StatePath, [.. options.Paths]);
+        }
+
+        if (_journal is { Existed: true })
+        {
+            // What was announced and posted before is known; what differs from it happened while the watch was not running.
+            _snapshot = _journal.Snapshot();
+            Compare(current, _time.GetUtcNow());
+        }
+        else
+        {
+            // The very first start: the tree as found is taken as announced (unless post_on_start announces it).
+            _snapshot = current;
+            if (!options.PostOnStart && _journal is not null)
+            {
+                foreach (var (path, entry) in current)
+                {
+                    _journal.Set(path, entry);
+                }
+
+                _journal.Flush();
+            }
+        }
+
+        foreach (var (path, entry) in _snapshot)
+        {
+            if (entry.IsDirectory)
+            {
+                _directories.Add(path);
+            }
+        }
+
         if (options.PostOnStart)
         {
-            foreach (var (path, entry) in _snapshot.OrderBy(e => e.Key, StringComparer.Ordinal))
+            foreach (var (path, entry) in current.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 _pending[path] = new Pending(Kind.Changed, DateTimeOffset.MinValue, null, entry.IsDirectory);
             }
@@ -93,15 +162,33 @@ public sealed partial class WatchInput : IFlowInput
 
         var batch = new List<FlowMessage>();
         var now = _time.GetUtcNow();
-        while (batch.Count < max && _ready.TryDequeue(out var message))
+        while (batch.Count < max && _ready.TryDequeue(out var ready))
         {
-            batch.Add(new FlowMessage(message) { Received = now });
+            batch.Add(new FlowMessage(ready.Message, ready.Token) { Received = now });
         }
 
         return batch;
     }
 
-    public ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    /// <summary>The messages were posted (or queued for retry, or rejected): what they announced is recorded in the journal.</summary>
+    public ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken)
+    {
+        if (_journal is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (var token in ackTokens)
+        {
+            if (token is Announcement announcement && announcement.Acknowledge())
+            {
+                announcement.Change.Apply(_journal);
+            }
+        }
+
+        _journal.Flush();
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask DisposeAsync()
     {
@@ -110,6 +197,7 @@ public sealed partial class WatchInput : IFlowInput
             watcher.Dispose();
         }
 
+        _journal?.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -233,46 +321,70 @@ public sealed partial class WatchInput : IFlowInput
                 continue; // a newer event for the path came in meanwhile
             }
 
-            foreach (var message in await MessagesForAsync(path, pending, now, cancellationToken).ConfigureAwait(false))
+            var (messages, change) = await MessagesForAsync(path, pending, now, cancellationToken).ConfigureAwait(false);
+            if (change is not null && pending.Kind == Kind.RenamedTo && pending.OldPath is { } oldPath)
             {
-                _ready.Enqueue(message);
+                // The old name is gone with the rename (and, for a directory, everything that was under it).
+                ForgetAnnounced(oldPath, pending.WasDirectory);
+                change = change with { OldPath = oldPath, OldWasDirectory = pending.WasDirectory };
+            }
+
+            if (messages.Count == 0)
+            {
+                if (change is not null && _journal is not null)
+                {
+                    change.Apply(_journal); // nothing to post: nothing to wait for
+                }
+
+                continue;
+            }
+
+            var token = change is null ? null : new Announcement(change, messages.Count);
+            foreach (var message in messages)
+            {
+                _ready.Enqueue((message, token));
                 produced++;
             }
         }
+
+        _journal?.Flush();
     }
 
-    private async Task<IReadOnlyList<NotificationMessage>> MessagesForAsync(string path, Pending pending, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The messages for one settled event, and what they change in the journal once posted (null: nothing).</summary>
+    private async Task<(IReadOnlyList<NotificationMessage> Messages, Change? Change)> MessagesForAsync(string path, Pending pending, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (pending.Kind == Kind.Removed)
         {
             Forget(path);
             _snapshot.Remove(path);
+            var removed = new Change(path, null);
             if (Ignored(path) || !_options.FileEvents.Contains(pending.WasDirectory ? "rmdir" : "delete"))
             {
-                return [];
+                return ([], removed);
             }
 
-            return [_announcer.Removed(path, pending.WasDirectory)];
+            return ([_announcer.Removed(path, pending.WasDirectory)], removed);
         }
 
         FileSystemInfo info = Directory.Exists(path) ? new DirectoryInfo(path) : new FileInfo(path);
-        if (!info.Exists && info.LinkTarget is null)
+        if (!TrySee(info, out var seen))
         {
-            return []; // gone again before it settled
+            return ([], null); // gone again before it settled (its removal is an event of its own)
         }
 
         if (info.LinkTarget is { } target)
         {
             Remember(path, isDirectory: false);
-            _snapshot[path] = Seen(info);
-            return Ignored(path) || !_options.FileEvents.Contains("link") ? [] : [Renamed(_announcer.Link(path, target), pending)];
+            _snapshot[path] = seen;
+            var link = new Change(path, seen);
+            return Ignored(path) || !_options.FileEvents.Contains("link") ? ([], link) : ([Renamed(_announcer.Link(path, target), pending)], link);
         }
 
         if (info is DirectoryInfo directory)
         {
             var known = IsKnownDirectory(path);
             Remember(path, isDirectory: true);
-            _snapshot[path] = Seen(directory);
+            _snapshot[path] = seen;
             var messages = new List<NotificationMessage>();
             if (!Ignored(path) && _options.FileEvents.Contains("mkdir") && (!known || pending.Kind == Kind.RenamedTo || pending.Seen == DateTimeOffset.MinValue))
             {
@@ -284,36 +396,40 @@ public sealed partial class WatchInput : IFlowInput
             // when its parent was new): every event for a directory looks again, for what has not been announced.
             foreach (var entry in directory.EnumerateFileSystemInfos())
             {
-                var seen = Seen(entry);
-                var unannounced = seen.IsDirectory
+                if (!TrySee(entry, out var inside))
+                {
+                    continue; // renamed or removed since it was listed (an inflight file, often): its own events tell
+                }
+
+                var unannounced = inside.IsDirectory
                     ? !IsKnownDirectory(entry.FullName)
-                    : !_snapshot.TryGetValue(entry.FullName, out var announced) || announced != seen;
+                    : !_snapshot.TryGetValue(entry.FullName, out var announced) || announced != inside;
                 if (unannounced)
                 {
-                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, seen.IsDirectory));
+                    _pending.TryAdd(entry.FullName, new Pending(Kind.Changed, now, null, inside.IsDirectory));
                 }
             }
 
-            return messages;
+            return (messages, new Change(path, seen));
         }
 
         var file = (FileInfo)info;
-        if (_options.FileAgeMin > TimeSpan.Zero && now - new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero) < _options.FileAgeMin)
+        if (_options.FileAgeMin > TimeSpan.Zero && now - new DateTimeOffset(seen.Mtime, TimeSpan.Zero) < _options.FileAgeMin)
         {
             _pending.TryAdd(path, pending with { Seen = now });
-            return [];
+            return ([], null);
         }
 
-        if (pending.Kind == Kind.Changed && pending.Seen != DateTimeOffset.MinValue && _snapshot.TryGetValue(path, out var sent) && sent == Seen(file))
+        if (pending.Kind == Kind.Changed && pending.Seen != DateTimeOffset.MinValue && _snapshot.TryGetValue(path, out var sent) && sent == seen)
         {
-            return []; // a late event for a write already announced: the file is as it was announced
+            return ([], null); // a late event for a write already announced: the file is as it was announced
         }
 
         Remember(path, isDirectory: false);
         var kind = pending.Kind == Kind.RenamedTo ? "create" : (pending.Seen == DateTimeOffset.MinValue ? "create" : "modify");
         if (Ignored(path) || (!_options.FileEvents.Contains(kind) && !_options.FileEvents.Contains("create")))
         {
-            return [];
+            return ([], null);
         }
 
         try
@@ -324,18 +440,18 @@ public sealed partial class WatchInput : IFlowInput
                 Renamed(m, pending);
             }
 
-            _snapshot[path] = Seen(file);
-            return list;
+            _snapshot[path] = seen;
+            return (list, new Change(path, seen));
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return [];
+            return ([], null); // renamed or removed while it was read: its own events tell
         }
         catch (IOException ex)
         {
             WatchLog.Unreadable(_logger, path, ex.Message);
             _pending.TryAdd(path, pending with { Seen = now });
-            return [];
+            return ([], null);
         }
     }
 
@@ -374,9 +490,50 @@ public sealed partial class WatchInput : IFlowInput
         }
     }
 
-    /// <summary>What the snapshot keeps of an entry: size (0 for directories and links), mtime, and whether it is a directory.</summary>
-    private static (long Size, DateTime Mtime, bool IsDirectory) Seen(FileSystemInfo info) =>
-        (info is FileInfo f && info.LinkTarget is null ? f.Length : 0, info.LastWriteTimeUtc, info is DirectoryInfo && info.LinkTarget is null);
+    /// <summary>
+    /// What the snapshot keeps of an entry: size (0 for directories and links), mtime (none for a directory: the
+    /// entries in it are compared one by one), whether it is a directory. False when it is gone (renamed or removed
+    /// since it was listed, which is normal for a file written under an inflight name).
+    /// </summary>
+    private static bool TrySee(FileSystemInfo info, out WatchEntry seen)
+    {
+        try
+        {
+            info.Refresh();
+            var link = info.LinkTarget is not null;
+            if (!info.Exists && !link)
+            {
+                seen = default;
+                return false;
+            }
+
+            seen = info is DirectoryInfo && !link
+                ? new WatchEntry(0, default, true)
+                : new WatchEntry(info is FileInfo f && !link ? f.Length : 0, info.LastWriteTimeUtc, false);
+            return true;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            seen = default;
+            return false;
+        }
+    }
+
+    /// <summary>An old name is gone (renamed away): it, and for a directory everything under it, is no longer announced.</summary>
+    private void ForgetAnnounced(string oldPath, bool wasDirectory)
+    {
+        _snapshot.Remove(oldPath);
+        Forget(oldPath);
+        if (wasDirectory)
+        {
+            var prefix = oldPath + "/";
+            foreach (var below in _snapshot.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                _snapshot.Remove(below);
+                Forget(below);
+            }
+        }
+    }
 
     private void Forget(string path)
     {
@@ -386,22 +543,18 @@ public sealed partial class WatchInput : IFlowInput
         }
     }
 
-    private Dictionary<string, (long Size, DateTime Mtime, bool IsDirectory)> Scan(bool remember)
+    /// <summary>Every entry of the trees as they are now; an entry that goes away while it is listed is left out.</summary>
+    private Dictionary<string, WatchEntry> Scan()
     {
-        var entries = new Dictionary<string, (long, DateTime, bool)>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, WatchEntry>(StringComparer.Ordinal);
         foreach (var root in _options.Paths)
         {
             var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0, ReturnSpecialDirectories = false };
             foreach (var info in new DirectoryInfo(Path.GetFullPath(root)).EnumerateFileSystemInfos("*", options))
             {
-                var seen = Seen(info);
-                entries[info.FullName] = seen;
-                if (seen.IsDirectory && remember)
+                if (TrySee(info, out var seen))
                 {
-                    lock (_directoriesLock)
-                    {
-                        _directories.Add(info.FullName);
-                    }
+                    entries[info.FullName] = seen;
                 }
             }
         }
@@ -409,15 +562,15 @@ public sealed partial class WatchInput : IFlowInput
         return entries;
     }
 
+    private void Rescan() => Compare(Scan(), _time.GetUtcNow());
+
     /// <summary>
     /// Compares the tree with what was announced (or there at the start) and notes every difference as an event. The
     /// snapshot is left as it is: it keeps only what was announced, and each change is recorded when it is announced
     /// (a removal when it is), so a later event for a change noted here is not taken for one already announced.
     /// </summary>
-    private void Rescan()
+    private void Compare(Dictionary<string, WatchEntry> current, DateTimeOffset now)
     {
-        var current = Scan(remember: false);
-        var now = _time.GetUtcNow();
         foreach (var (path, entry) in current)
         {
             if (!_snapshot.TryGetValue(path, out var announced) || announced != entry)

@@ -29,6 +29,12 @@ public sealed record WatchOptions
     /// <summary>Scan instead of using inotify (<c>force_polling</c>), every <see cref="Sleep"/>.</summary>
     public bool ForcePolling { get; init; }
 
+    /// <summary>
+    /// Where the watch keeps what it announced and saw posted (null: nowhere, and each start takes the tree as
+    /// found as announced). With it, a watch that starts again announces what changed while it was not running.
+    /// </summary>
+    public string? StatePath { get; init; }
+
     /// <summary>How often pending events are checked and, when polling, the tree is scanned (<c>sleep</c>).</summary>
     public TimeSpan Sleep { get; init; } = TimeSpan.FromMilliseconds(200);
 }

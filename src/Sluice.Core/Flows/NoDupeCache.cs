@@ -119,7 +119,7 @@ public sealed class NoDupeCache : IDisposable
         {
             if (_seen.Remove(key, out var entry) && entry.Committed)
             {
-                _journal?.WriteLine("-\t" + Escape(key));
+                _journal?.WriteLine("-\t" + JournalText.Escape(key));
                 _journalLines++;
             }
         }
@@ -231,7 +231,7 @@ public sealed class NoDupeCache : IDisposable
         {
             _journal.Write(when.ToString(CultureInfo.InvariantCulture));
             _journal.Write('\t');
-            _journal.WriteLine(Escape(key));
+            _journal.WriteLine(JournalText.Escape(key));
             _journalLines++;
         }
     }
@@ -253,7 +253,7 @@ public sealed class NoDupeCache : IDisposable
                 continue; // a line cut short by a crash
             }
 
-            var key = Unescape(line[(tab + 1)..]);
+            var key = JournalText.Unescape(line[(tab + 1)..]);
             if (line[..tab] == "-")
             {
                 _seen.Remove(key);
@@ -281,7 +281,7 @@ public sealed class NoDupeCache : IDisposable
 
                 writer.Write(when.ToString(CultureInfo.InvariantCulture));
                 writer.Write('\t');
-                writer.WriteLine(Escape(key));
+                writer.WriteLine(JournalText.Escape(key));
             }
         }
 
@@ -294,32 +294,6 @@ public sealed class NoDupeCache : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_journalPath!))!);
         _journal = new StreamWriter(_journalPath!, append, new UTF8Encoding(false)) { AutoFlush = false };
-    }
-
-    private static string Escape(string key) => key.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
-
-    private static string Unescape(string text)
-    {
-        if (!text.Contains('\\', StringComparison.Ordinal))
-        {
-            return text;
-        }
-
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\\' && i + 1 < text.Length)
-            {
-                i++;
-                sb.Append(text[i] switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => text[i] });
-            }
-            else
-            {
-                sb.Append(text[i]);
-            }
-        }
-
-        return sb.ToString();
     }
 
     /// <summary>When a key was seen, and whether its work is done (written to the journal).</summary>

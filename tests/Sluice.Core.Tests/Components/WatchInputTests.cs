@@ -165,6 +165,133 @@ public class WatchInputTests
         Assert.Equal(directories, seen.Count(p => !p.EndsWith(".txt", StringComparison.Ordinal)));
     }
 
+    /// <summary>Receives until <paramref name="until"/> holds, acknowledging every batch as a flow does once it has posted it.</summary>
+    private static async Task<List<NotificationMessage>> CollectAndAcknowledgeAsync(WatchInput watch, Func<List<NotificationMessage>, bool> until)
+    {
+        var all = new List<NotificationMessage>();
+        using var timeout = new CancellationTokenSource(Patience);
+        while (!until(all) && !timeout.IsCancellationRequested)
+        {
+            var batch = await watch.ReceiveAsync(1000, TimeSpan.FromMilliseconds(100), timeout.Token);
+            all.AddRange(batch.Select(b => b.Message));
+            await watch.AcknowledgeAsync([.. batch.Select(b => b.AckToken!)], CancellationToken.None);
+        }
+
+        return all;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_watch_started_again_announces_what_changed_while_it_was_not_running(bool polling)
+    {
+        using var dir = new TempDirectory();
+        var root = dir.File("w");
+        Directory.CreateDirectory(root);
+        await File.WriteAllTextAsync(Path.Combine(root, "before.txt"), "there before the first start");
+        var options = Options(root, polling) with { StatePath = dir.File("state/announced_01.journal") };
+        var first = new WatchInput(options, NullLogger.Instance);
+        await File.WriteAllTextAsync(Path.Combine(root, "kept.txt"), "kept");
+        await File.WriteAllTextAsync(Path.Combine(root, "changed.txt"), "one");
+        await File.WriteAllTextAsync(Path.Combine(root, "removed.txt"), "removed");
+        var announced = await CollectAndAcknowledgeAsync(first, l => l.Select(m => m.RelPath).Distinct().Count() == 3);
+        Assert.Equal(["w/changed.txt", "w/kept.txt", "w/removed.txt"], announced.Select(m => m.RelPath).Distinct().Order(StringComparer.Ordinal));
+        await first.DisposeAsync();
+
+        // While no watch runs.
+        await File.WriteAllTextAsync(Path.Combine(root, "changed.txt"), "two, longer");
+        File.Delete(Path.Combine(root, "removed.txt"));
+        Directory.CreateDirectory(Path.Combine(root, "new"));
+        await File.WriteAllTextAsync(Path.Combine(root, "new", "inside.txt"), "in a new directory");
+
+        await using var second = new WatchInput(options, NullLogger.Instance);
+        var caught = await CollectAndAcknowledgeAsync(second, l => l.Count >= 4);
+        await Task.Delay(300);
+        caught.AddRange((await second.ReceiveAsync(100, TimeSpan.FromMilliseconds(300), CancellationToken.None)).Select(f => f.Message));
+
+        Assert.Equal(["w/changed.txt", "w/new", "w/new/inside.txt", "w/removed.txt"], caught.Select(m => m.RelPath).Order(StringComparer.Ordinal));
+        Assert.Equal(11, caught.Single(m => m.RelPath == "w/changed.txt").Size);
+        Assert.True(caught.Single(m => m.RelPath == "w/removed.txt").FileOp!.IsRemove);
+        Assert.True(caught.Single(m => m.RelPath == "w/new").FileOp!.IsDirectory);
+    }
+
+    [Fact]
+    public async Task What_was_announced_but_never_acknowledged_is_announced_again_on_the_next_start()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.File("w");
+        Directory.CreateDirectory(root);
+        var options = Options(root) with { StatePath = dir.File("state/announced_01.journal"), Announce = Options(root).Announce with { BlockSize = 4 } };
+        var killed = new WatchInput(options, NullLogger.Instance);
+        // Written under inflight names and renamed, so that each is announced once, as a whole.
+        await File.WriteAllTextAsync(Path.Combine(root, "posted.txt.tmp"), "post");
+        File.Move(Path.Combine(root, "posted.txt.tmp"), Path.Combine(root, "posted.txt"));
+        await CollectAndAcknowledgeAsync(killed, l => l.Count == 1);
+        await File.WriteAllTextAsync(Path.Combine(root, "blocks.bin.tmp"), "ten bytes!");
+        File.Move(Path.Combine(root, "blocks.bin.tmp"), Path.Combine(root, "blocks.bin"));
+        var blocks = new List<FlowMessage>();
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            while (blocks.Count < 3)
+            {
+                blocks.AddRange(await killed.ReceiveAsync(10, TimeSpan.FromMilliseconds(100), timeout.Token));
+            }
+        }
+
+        // Two of its three blocks were posted when the flow was killed: the file counts as announced only once all are.
+        Assert.Equal(3, blocks.Count);
+        await killed.AcknowledgeAsync([blocks[0].AckToken!, blocks[1].AckToken!], CancellationToken.None);
+
+        await using var restarted = new WatchInput(options, NullLogger.Instance);
+        var again = await CollectAsync(restarted, l => l.Count >= 3);
+        await Task.Delay(300);
+        again.AddRange((await restarted.ReceiveAsync(100, TimeSpan.FromMilliseconds(300), CancellationToken.None)).Select(f => f.Message));
+        Assert.Equal(["w/blocks.bin"], again.Select(m => m.RelPath).Distinct());
+        Assert.Equal(3, again.Count);
+        await killed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Files_renamed_away_while_the_watch_lists_and_reads_them_are_no_failure()
+    {
+        // Writers use temporary names renamed into place: a listing often names a file that is gone when it is
+        // looked at. A watch that started or rescanned at such a moment failed ("Could not find file").
+        const int count = 3000;
+        using var dir = new TempDirectory();
+        var root = dir.File("w");
+        Directory.CreateDirectory(Path.Combine(root, "sub"));
+        var options = Options(root, polling: true) with { Sleep = TimeSpan.FromMilliseconds(1), StatePath = dir.File("state/announced_01.journal") };
+        var writing = Task.Run(() =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var temp = Path.Combine(root, "sub", $".f{i}.tmp");
+                File.WriteAllText(temp, new string('x', i % 100));
+                File.Move(temp, Path.Combine(root, "sub", $"f{i}"));
+            }
+        });
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (!writing.IsCompleted)
+        {
+            // Starts, scans and announces again and again while the tree changes under it.
+            await using var watch = new WatchInput(options, NullLogger.Instance);
+            for (var round = 0; round < 5; round++)
+            {
+                var batch = await watch.ReceiveAsync(1000, TimeSpan.FromMilliseconds(5), CancellationToken.None);
+                seen.UnionWith(batch.Select(b => b.Message.RelPath));
+                await watch.AcknowledgeAsync([.. batch.Select(b => b.AckToken!)], CancellationToken.None);
+            }
+        }
+
+        await writing;
+        await using var last = new WatchInput(options, NullLogger.Instance);
+        var rest = await CollectAndAcknowledgeAsync(last, l => seen.Union(l.Select(m => m.RelPath)).Count(p => p.StartsWith("w/sub/f", StringComparison.Ordinal)) == count);
+        seen.UnionWith(rest.Select(m => m.RelPath));
+        Assert.Equal(count, seen.Count(p => p.StartsWith("w/sub/f", StringComparison.Ordinal)));
+        Assert.DoesNotContain(seen, p => p.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_missing_path_is_refused_with_its_name()
     {
