@@ -14,27 +14,62 @@ public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catal
 {
     private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The pid of a daemon already running for this state directory, or null.</summary>
+    /// <summary>
+    /// The pid in the pid file when that process is alive (not a zombie being reaped), or null. It only names the
+    /// daemon: whether one runs is told by its lock (<see cref="RunAsync"/>) and its control socket answering.
+    /// </summary>
     public static int? RunningPid(DaemonOptions options)
     {
-        if (!File.Exists(options.PidFile))
+        string text;
+        try
+        {
+            text = File.ReadAllText(options.PidFile).Trim();
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
 
-        if (!int.TryParse(File.ReadAllText(options.PidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
             return null;
         }
 
         try
         {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited ? null : pid;
+            // /proc/<pid>/stat: "pid (comm) S ...": a killed process is Z (zombie) or X (dead) until it is reaped.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
+            return state is 'Z' or 'X' ? null : pid;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Takes the daemon's lock, waiting a while for a daemon that is still dying (the kernel releases a killed
+    /// process's lock only once it is torn down). Null when another daemon holds it all that time.
+    /// </summary>
+    private static async Task<FileStream?> LockAsync(DaemonOptions options, CancellationToken cancellationToken)
+    {
+        // .NET takes an advisory lock (flock, LOCK_EX | LOCK_NB) on Unix for FileShare.None.
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(options.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < options.LockWait)
+            {
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
         }
     }
 
@@ -45,12 +80,14 @@ public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catal
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.StateDirectory);
-        if (RunningPid(options) is { } other && other != Environment.ProcessId)
+        using var daemonLock = await LockAsync(options, cancellationToken).ConfigureAwait(false);
+        if (daemonLock is null)
         {
-            DaemonLog.AlreadyRunning(logger, other, options.PidFile);
+            DaemonLog.AlreadyRunning(logger, RunningPid(options), options.LockFile, options.LockWait.TotalSeconds);
             return 1;
         }
 
+        // A pid file or control socket still here was left by a daemon that died: this one replaces them.
         await File.WriteAllTextAsync(options.PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         var started = (time ?? TimeProvider.System).GetUtcNow();
         await using var supervisor = new FlowSupervisor(logger, time, options.StopTimeout);
@@ -96,8 +133,8 @@ public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catal
         [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "daemon {Pid} started with {Flows} flow(s); control socket {Socket}")]
         public static partial void Started(ILogger logger, int pid, int flows, string socket);
 
-        [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "a daemon is already running (pid {Pid}, {PidFile})")]
-        public static partial void AlreadyRunning(ILogger logger, int pid, string pidFile);
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "a daemon is already running (pid {Pid}): it has held {LockFile} for the {Seconds} s this one waited")]
+        public static partial void AlreadyRunning(ILogger logger, int? pid, string lockFile, double seconds);
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "daemon stopping: finishing in-flight work")]
         public static partial void Stopping(ILogger logger);

@@ -16,5 +16,11 @@ public sealed record DaemonOptions
 
     public string PidFile => Path.Combine(StateDirectory, "sluice.pid");
 
+    /// <summary>The file a running daemon holds locked (the kernel lets go of it when the process dies, however it dies).</summary>
+    public string LockFile => Path.Combine(StateDirectory, "sluice.lock");
+
+    /// <summary>How long a starting daemon waits for the lock of one that is still dying (a killed process is torn down for a moment).</summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(15);
+
     public string SocketPath => Path.Combine(StateDirectory, "sluice.sock");
 }

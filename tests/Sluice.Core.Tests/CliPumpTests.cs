@@ -13,7 +13,7 @@ public class CliPumpTests
     }
 
     /// <summary>Waits until every flow named runs (a subscriber must be subscribed before files are announced).</summary>
-    private static JsonObject WaitRunning(string config, string state, IReadOnlyDictionary<string, string> environment, params string[] names)
+    internal static JsonObject WaitRunning(string config, string state, IReadOnlyDictionary<string, string> environment, params string[] names)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         var flows = Flows(config, state, environment);

@@ -29,7 +29,7 @@ public sealed class ControlServer : IAsyncDisposable
     {
         if (File.Exists(socketPath))
         {
-            File.Delete(socketPath); // left by a daemon that was killed; the pid check happens before this
+            File.Delete(socketPath); // left by a daemon that was killed; the daemon's lock, taken before this, says none runs
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
