@@ -66,6 +66,65 @@ public class FlowTests
     }
 
     [Fact]
+    public async Task A_message_whose_work_never_finished_is_new_to_the_flow_that_takes_over_and_the_rest_are_duplicates()
+    {
+        using var state = new TempDirectory();
+        var options = Options(state.Path) with { NoDupeTtl = TimeSpan.FromMinutes(5) };
+        using var stuck = new ManualResetEventSlim();
+        var firstInput = new MemoryInput(completeWhenEmpty: false);
+        for (var i = 0; i < 10; i++)
+        {
+            firstInput.Add(Msg(i));
+        }
+
+        var firstOutput = new MemoryOutput();
+        var first = new Flow(options, firstInput, new ScriptedWork((m, _) =>
+        {
+            if (m.Message.RelPath == "d/f5")
+            {
+                stuck.Wait(); // the download that is going on when the flow is killed
+            }
+
+            return WorkOutcome.Ok;
+        }), firstOutput, NullLogger.Instance);
+        using var stopFirst = new CancellationTokenSource();
+        var running = first.RunAsync(stopFirst.Token);
+        var deadline = DateTime.UtcNow + Patience;
+        while (firstOutput.Published.Count < 9 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(9, firstOutput.Published.Count);
+
+        // The first flow is killed here: what it leaves on disk is all a restarted one has, and the broker delivers all again.
+        using var leftOver = new TempDirectory();
+        foreach (var file in Directory.GetFiles(state.Path))
+        {
+            File.Copy(file, System.IO.Path.Combine(leftOver.Path, System.IO.Path.GetFileName(file)));
+        }
+
+        var input = new MemoryInput();
+        for (var i = 0; i < 10; i++)
+        {
+            input.Add(Msg(i));
+        }
+
+        var output = new MemoryOutput();
+        await using (var second = new Flow(options with { StateDirectory = leftOver.Path }, input, new ScriptedWork((_, _) => WorkOutcome.Ok), output, NullLogger.Instance))
+        {
+            await RunAsync(second);
+            Assert.Equal(9, second.Metrics.Duplicates);
+        }
+
+        Assert.Equal(["d/f5"], output.Published.Select(m => m.RelPath));
+        stuck.Set();
+        await stopFirst.CancelAsync();
+        await running;
+        await first.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Rejected_and_duplicate_messages_are_acknowledged_but_not_posted()
     {
         var input = new MemoryInput();
