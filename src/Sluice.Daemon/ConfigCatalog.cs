@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
-using Sluice.Core.Flows;
 using Sluice.Core.Logging;
 using Sluice.Daemon.Pump;
 using Sluice.Daemon.Supervision;
@@ -107,26 +106,23 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                 return PumpDefinition(name, PumpConfiguration.ToOptions(config, paths, credentials), config.Fingerprint, config);
             }
 
-            if (ConfigMapping.SubscribingComponents.Contains(component))
+            if (FlowBuilder.Components.Contains(component) && component != "post")
             {
                 // Validate now, so a broken configuration shows at once instead of at every restart.
-                _ = ConfigMapping.ToSettings(config, paths, credentials, 1, time);
-                return new FlowDefinition(full, instances, (instance, ct) =>
+                var builder = new FlowBuilder(paths, credentials, time);
+                builder.Validate(config);
+                return new FlowDefinition(full, ConfigMapping.SubscribingComponents.Contains(component) ? instances : 1, async (instance, ct) =>
                 {
                     var (log, closer) = InstanceLogger(component, name, instance, config);
-                    var settings = ConfigMapping.ToSettings(config, paths, credentials, instance, time);
-                    return FlowFactory.CreateAsync(settings with { Callbacks = [.. settings.Callbacks, closer] }, log, time, ct);
-                })
-                { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
-            }
-
-            if (InputComponents.Names.Contains(component))
-            {
-                InputComponents.Validate(config, credentials);
-                return new FlowDefinition(full, 1, (instance, ct) =>
-                {
-                    var (log, closer) = InstanceLogger(component, name, instance, config);
-                    return InputComponents.CreateAsync(config, paths, credentials, instance, log, time, [closer], ct);
+                    try
+                    {
+                        return await builder.BuildAsync(config, instance, log, ct, closer is null ? null : [closer]).ConfigureAwait(false);
+                    }
+                    catch when (closer is not null)
+                    {
+                        await closer.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
                 })
                 { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
             }
@@ -154,7 +150,11 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                 }
                 catch
                 {
-                    await closer.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (closer is not null)
+                    {
+                        await closer.DisposeAsync().ConfigureAwait(false);
+                    }
+
                     throw;
                 }
 
@@ -162,12 +162,12 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             },
         };
 
-    /// <summary>The instance's log (its own file, rotated), and a callback that closes the file when the flow stops.</summary>
-    private (ILogger Log, IFlowCallback Closer) InstanceLogger(string component, string name, int instance, FlowConfig? config)
+    /// <summary>The instance's log (its own file, rotated), and what closes the file (null: the daemon's own log).</summary>
+    private (ILogger Log, IAsyncDisposable? Closer) InstanceLogger(string component, string name, int instance, FlowConfig? config)
     {
         if (!logToFiles)
         {
-            return (logger, new Closer());
+            return (logger, null);
         }
 
         var provider = new LogFileProvider(new LogFileOptions
@@ -184,16 +184,19 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             RotateCount = (int)(config?.Count("logRotateCount", 5) ?? 5),
             RotateInterval = config?.Duration("logRotateInterval", TimeSpan.FromDays(1)) ?? TimeSpan.FromDays(1),
         }, time);
-        return (provider.CreateLogger(component), new Closer(new DisposableAdapter(provider)));
+        return (provider.CreateLogger(component), new DisposableAdapter(provider));
     }
 
     /// <summary>A running pump and the closer of its log.</summary>
-    private sealed class Hosted(EmbeddedPump pump, IFlowCallback closer) : IAsyncDisposable
+    private sealed class Hosted(EmbeddedPump pump, IAsyncDisposable? closer) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await pump.DisposeAsync().ConfigureAwait(false);
-            await closer.OnStopAsync(CancellationToken.None).ConfigureAwait(false);
+            if (closer is not null)
+            {
+                await closer.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -203,19 +206,6 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         {
             inner.Dispose();
             return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed class Closer(params IAsyncDisposable[] resources) : IFlowCallback
-    {
-        public string Name => "close";
-
-        public async ValueTask OnStopAsync(CancellationToken cancellationToken)
-        {
-            foreach (var resource in resources)
-            {
-                await resource.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 }

@@ -61,7 +61,7 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
             Sluice.Daemon.Adapters.RegisterAll();
             var config = ConfigLoader.LoadText("subscribe", "blocks", $"broker {brokerUrl}\nexchange {exchange}\nsubtopic #\ndirectory {Destination}\nmirror on\nmessageCountMax {count}\nbatch 4\n");
             var settings = ConfigMapping.ToSettings(config, Paths, CredentialStore.Empty, 1);
-            return await FlowFactory.CreateAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, NullLogger.Instance, null, CancellationToken.None);
+            return await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, NullLogger.Instance, null, CancellationToken.None);
         }
 
         public async Task PublishAsync(IEnumerable<NotificationMessage> messages)

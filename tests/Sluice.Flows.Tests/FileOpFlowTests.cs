@@ -24,7 +24,7 @@ public class FileOpFlowTests(MosquittoServer mosquitto)
         var exchange = "xops" + Guid.NewGuid().ToString("N")[..6];
         await using var server = await Pump.ServeAsync(source);
 
-        var subscribe = await FlowFactory.CreateAsync(
+        var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", mosquitto.Url, exchange, "q_ops_" + exchange, 0, work.File("state"), new DownloadOptions { Directory = destination, Mirror = true }),
             NullLogger.Instance, null, CancellationToken.None);
         await using var watch = new WatchInput(new WatchOptions

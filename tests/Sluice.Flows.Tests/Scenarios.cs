@@ -31,12 +31,12 @@ internal static class Scenarios
 
         await using var sourceServer = await Pump.ServeAsync(source);
         await using var pumpServer = await Pump.ServeAsync(pumpTree);
-        var sarra = await FlowFactory.CreateAsync(
+        var sarra = await FlowBuilder.BuildAsync(
             Pump.Settings("sarra", sourceBroker, $"xs_{id}", $"q_guest.sarra.{id}", messages, work.File("state/sarra"),
                 new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl, PostBaseDir = pumpTree },
                 postExchange: $"xpublic_{id}", postFormat: postFormat, postBroker: pumpBroker),
             NullLogger.Instance, null, CancellationToken.None);
-        var subscribe = await FlowFactory.CreateAsync(
+        var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", pumpBroker, $"xpublic_{id}", $"q_guest.subscribe.{id}", messages, work.File("state/subscribe"), new DownloadOptions { Directory = destination, Mirror = true }),
             NullLogger.Instance, null, CancellationToken.None);
 

@@ -36,13 +36,13 @@ public class SenderFlowTests(RabbitMqServer rabbit, SshdFixture sshd) : IClassFi
 
         var remoteRoot = Path.Combine(sshd.Home, "sent_" + id);
         TransferOptions Server(string url) => new() { Url = url, SshKeyFile = sshd.ClientKey };
-        var sender = await FlowFactory.CreateAsync(
+        var sender = await FlowBuilder.BuildAsync(
             Pump.Settings("sender", rabbit.Url, $"xs_{id}", $"q_guest.sender.{id}", 0, work.File("state/sender"), postExchange: $"xpublic_{id}") with
             {
                 Send = new SendOptions { SendTo = sshd.Url, Directory = remoteRoot, Mirror = true, PostBaseUrl = sshd.Url, PostBaseDir = sshd.Home, ServerOptions = Server },
             },
             NullLogger.Instance, null, CancellationToken.None);
-        var subscribe = await FlowFactory.CreateAsync(
+        var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", rabbit.Url, $"xpublic_{id}", $"q_guest.subscribe.{id}", 0, work.File("state/subscribe"), new DownloadOptions { Directory = destination, Mirror = true, ServerOptions = Server }),
             NullLogger.Instance, null, CancellationToken.None);
         await using var watch = new WatchInput(new WatchOptions

@@ -66,7 +66,7 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
         await pump.StartAsync(CancellationToken.None);
         var id = Guid.NewGuid().ToString("N")[..8];
         var exchange = "xhttp" + id;
-        var sender = await FlowFactory.CreateAsync(
+        var sender = await FlowBuilder.BuildAsync(
             Pump.Settings("sender", mosquitto.Url, exchange, "q_http_" + id, 0, work.File("state/sender")) with
             {
                 Send = new SendOptions
@@ -144,7 +144,7 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
     public async Task An_unknown_sendTo_scheme_stops_the_flow_at_start_with_a_clear_error()
     {
         using var work = new TempDirectory();
-        var ex = await Assert.ThrowsAsync<TransferException>(() => FlowFactory.CreateAsync(
+        var ex = await Assert.ThrowsAsync<TransferException>(() => FlowBuilder.BuildAsync(
             Pump.Settings("sender", mosquitto.Url, "xs_none", "q_none", 1, work.File("state")) with { Send = new SendOptions { SendTo = "gopher://127.0.0.1:7/" } },
             NullLogger.Instance, null, CancellationToken.None));
         Assert.Contains("gopher", ex.Message, StringComparison.Ordinal);
@@ -159,7 +159,7 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
         var files = Pump.MakeTree(source, 2, 3, 10, seed: 5);
         var messages = files + 2 + 6;
         var exchange = "xsend" + Guid.NewGuid().ToString("N")[..6];
-        var sender = await FlowFactory.CreateAsync(
+        var sender = await FlowBuilder.BuildAsync(
             Pump.Settings("sender", mosquitto.Url, exchange, "q_send_" + exchange, messages, work.File("state")) with { Send = send },
             NullLogger.Instance, null, CancellationToken.None);
         await using (sender)

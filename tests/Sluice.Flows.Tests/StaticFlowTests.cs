@@ -38,8 +38,8 @@ public class StaticFlowTests(RabbitMqServer rabbit)
         }
 
         await using var server = await Pump.ServeAsync(source);
-        var winnow = await FlowFactory.CreateAsync(Pump.Settings("winnow", rabbit.Url, $"xs_{id}", $"q_guest.winnow.{id}", 2 * messages, work.File("state/winnow"), postExchange: $"xwinnowed_{id}"), NullLogger.Instance, null, CancellationToken.None);
-        var counter = await FlowFactory.CreateAsync(Pump.Settings("shovel", rabbit.Url, $"xwinnowed_{id}", $"q_guest.count.{id}", 0, work.File("state/count")), NullLogger.Instance, null, CancellationToken.None);
+        var winnow = await FlowBuilder.BuildAsync(Pump.Settings("winnow", rabbit.Url, $"xs_{id}", $"q_guest.winnow.{id}", 2 * messages, work.File("state/winnow"), postExchange: $"xwinnowed_{id}"), NullLogger.Instance, null, CancellationToken.None);
+        var counter = await FlowBuilder.BuildAsync(Pump.Settings("shovel", rabbit.Url, $"xwinnowed_{id}", $"q_guest.count.{id}", 0, work.File("state/count")), NullLogger.Instance, null, CancellationToken.None);
 
         using var timeout = new CancellationTokenSource(Patience.Stream);
         var winnowing = winnow.RunAsync(timeout.Token);

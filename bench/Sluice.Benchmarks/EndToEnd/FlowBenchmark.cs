@@ -187,7 +187,7 @@ internal static class FlowBenchmark
                 Download = new DownloadOptions { Directory = output, Mirror = true },
             };
             ResetPeak();
-            var flow = await FlowFactory.CreateAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+            var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
             var watch = Stopwatch.StartNew();
             await flow.RunAsync(CancellationToken.None);
             ours.Add(watch.Elapsed.TotalSeconds);
@@ -236,7 +236,7 @@ internal static class FlowBenchmark
             Callbacks = [new Arrivals(arrivals)],
         };
         ResetPeak();
-        var flow = await FlowFactory.CreateAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+        var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
         var running = flow.RunAsync(CancellationToken.None);
         var posted = new Dictionary<string, long>(StringComparer.Ordinal);
         Sluice.Core.Brokers.IBroker broker = BrokerRegistry.Create(BrokerUrl.Parse(url), NullLogger.Instance);

@@ -68,7 +68,7 @@ internal static class ShovelBenchmark
                 PostBroker = Sluice.Core.Brokers.BrokerUrl.Parse(url),
                 PostExchanges = ["xbench_out"],
             };
-            var flow = await FlowFactory.CreateAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+            var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
             var stopwatch = Stopwatch.StartNew();
             await flow.RunAsync(CancellationToken.None);
             stopwatch.Stop();

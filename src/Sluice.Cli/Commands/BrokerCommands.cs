@@ -196,16 +196,21 @@ internal static class BrokerCommands
         }
 
         var settings = ConfigMapping.ToSettings(config, paths, credentials, 1);
-        await using var broker = BrokerRegistry.Create(settings.Broker, NullLogger.Instance);
-        foreach (var exchange in settings.Subscription.Bindings.Select(b => b.Exchange).Distinct())
+        if (settings is not { Broker: { } brokerUrl, Subscription: { } queue })
+        {
+            return;
+        }
+
+        await using var broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
+        foreach (var exchange in queue.Bindings.Select(b => b.Exchange).Distinct())
         {
             await broker.DeclareExchangeAsync(exchange, durable: true, ct).ConfigureAwait(false);
         }
 
         // Subscribing declares the queue and binds it; closing at once returns anything delivered meanwhile.
-        var subscription = await broker.SubscribeAsync(settings.Subscription with { Prefetch = 1 }, ct).ConfigureAwait(false);
+        var subscription = await broker.SubscribeAsync(queue with { Prefetch = 1 }, ct).ConfigureAwait(false);
         await subscription.DisposeAsync().ConfigureAwait(false);
-        await context.Out.WriteLineAsync($"{config.FullName}: queue {settings.Subscription.QueueName} declared on {settings.Broker}, bound to {string.Join(", ", settings.Subscription.Bindings.Select(b => $"{b.Exchange} {b.AmqpKey}"))}").ConfigureAwait(false);
+        await context.Out.WriteLineAsync($"{config.FullName}: queue {queue.QueueName} declared on {brokerUrl}, bound to {string.Join(", ", queue.Bindings.Select(b => $"{b.Exchange} {b.AmqpKey}"))}").ConfigureAwait(false);
     }
 
     private static async Task CleanupAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, CancellationToken ct)
@@ -216,14 +221,19 @@ internal static class BrokerCommands
         }
 
         var settings = ConfigMapping.ToSettings(config, paths, credentials, 1);
-        await using var broker = BrokerRegistry.Create(settings.Broker, NullLogger.Instance);
-        await broker.DeleteQueueAsync(settings.Subscription.QueueName, ct).ConfigureAwait(false);
+        if (settings is not { Broker: { } brokerUrl, Subscription: { } queue })
+        {
+            return;
+        }
+
+        await using var broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
+        await broker.DeleteQueueAsync(queue.QueueName, ct).ConfigureAwait(false);
         var state = paths.FlowState(config.Component, config.Name);
         foreach (var file in Directory.Exists(state) ? Directory.GetFiles(state, "*.qname") : [])
         {
             File.Delete(file);
         }
 
-        await context.Out.WriteLineAsync($"{config.FullName}: queue {settings.Subscription.QueueName} deleted from {settings.Broker}").ConfigureAwait(false);
+        await context.Out.WriteLineAsync($"{config.FullName}: queue {queue.QueueName} deleted from {brokerUrl}").ConfigureAwait(false);
     }
 }

@@ -4,11 +4,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Brokers.Mqtt;
-using Sluice.Core.Brokers;
 using Sluice.Core.Components;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
-using Sluice.Core.Formats;
-using Sluice.Core.Transfers;
 using Sluice.Daemon;
 using Sluice.Daemon.DataServer;
 using Spectre.Console;
@@ -65,33 +63,53 @@ internal static class DemoCommand
         await sourceServer.StartAsync(ct).ConfigureAwait(false);
         await using var pumpServer = new DataServer(new DataServerOptions { Root = pumpTree, Port = 0 });
         await pumpServer.StartAsync(ct).ConfigureAwait(false);
-        var url = BrokerUrl.Parse(broker.Url("demo", password));
         console.WriteLine($"pump: embedded MQTT broker on 127.0.0.1:{port}, source served at {sourceServer.BaseUrl}, pump tree at {pumpServer.BaseUrl}");
         console.WriteLine($"directories: {root}");
 
-        Settings Flow(string component, string exchange, DownloadOptions download, string? postExchange) => new(component, exchange, download, postExchange);
-        FlowSettings Build(Settings s) => new()
+        // The three flows are sr3 configurations, built the way the daemon builds them.
+        var paths = new SluicePaths(Path.Combine(root, "config"), state);
+        var brokerUrl = $"mqtt://demo@127.0.0.1:{port}/";
+        WriteConfig(paths, "credentials.conf", $"mqtt://demo:{password}@127.0.0.1:{port}/\n");
+        if (!OperatingSystem.IsWindows())
         {
-            Component = s.Component,
-            Flow = new FlowOptions { Name = $"{s.Component}/demo", StateDirectory = Path.Combine(state, s.Component), Concurrency = 8, ReceiveWait = TimeSpan.FromMilliseconds(100) },
-            Broker = url,
-            Subscription = new SubscriptionOptions { Bindings = [new Binding(s.Exchange, ["v03"], "#")], QueueName = $"q_demo.{s.Component}.demo", Prefetch = 100 },
-            Download = s.Download,
-            PostBroker = s.PostExchange is null ? null : url,
-            PostExchanges = s.PostExchange is null ? [] : [s.PostExchange],
-        };
+            File.SetUnixFileMode(paths.CredentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        WriteConfig(paths, "watch/demo.conf", $"""
+            post_broker {brokerUrl}
+            post_exchange xs_demo
+            post_baseUrl {sourceServer.BaseUrl}
+            post_baseDir {source}
+            path {source}
+            """);
+        WriteConfig(paths, "sarra/demo.conf", $"""
+            broker {brokerUrl}
+            exchange xs_demo
+            queueName q_demo.sarra.demo
+            prefetch 100
+            subtopic #
+            directory {pumpTree}
+            mirror on
+            post_broker {brokerUrl}
+            post_exchange xpublic
+            post_baseUrl {pumpServer.BaseUrl}
+            post_baseDir {pumpTree}
+            """);
+        WriteConfig(paths, "subscribe/demo.conf", $"""
+            broker {brokerUrl}
+            exchange xpublic
+            queueName q_demo.subscribe.demo
+            prefetch 100
+            subtopic #
+            directory {destination}
+            mirror on
+            """);
+        var builder = new FlowBuilder(paths, CredentialStore.Load(paths.CredentialsFile));
+        Task<Flow> Build(string component) => builder.BuildAsync(ConfigLoader.Load(paths, component, "demo"), 1, NullLogger.Instance, ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sarra = await FlowFactory.CreateAsync(Build(Flow("sarra", "xs_demo", new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl, PostBaseDir = pumpTree }, "xpublic")), NullLogger.Instance, null, ct).ConfigureAwait(false);
-        var subscribe = await FlowFactory.CreateAsync(Build(Flow("subscribe", "xpublic", new DownloadOptions { Directory = destination, Mirror = true }, null)), NullLogger.Instance, null, ct).ConfigureAwait(false);
-        var watchInput = new WatchInput(new WatchOptions
-        {
-            Paths = [source],
-            Announce = new AnnounceOptions { PostBaseUrl = sourceServer.BaseUrl, PostBaseDir = source, Source = "demo", FromCluster = "localhost" },
-        }, NullLogger.Instance);
-        var watchBroker = BrokerRegistry.Create(url, NullLogger.Instance);
-        var watchOutput = new BrokerOutput(await watchBroker.CreatePublisherAsync(ct).ConfigureAwait(false), V03Format.Instance, ["xs_demo"], ["v03"]);
-        var watch = new Flow(new FlowOptions { Name = "watch/demo", StateDirectory = Path.Combine(state, "watch"), ReceiveWait = TimeSpan.FromMilliseconds(100) }, watchInput, null, watchOutput, NullLogger.Instance);
+        var sarra = await Build("sarra").ConfigureAwait(false);
+        var subscribe = await Build("subscribe").ConfigureAwait(false);
+        var watch = await Build("watch").ConfigureAwait(false);
         var running = new[] { watch.RunAsync(stop.Token), sarra.RunAsync(stop.Token), subscribe.RunAsync(stop.Token) };
 
         var expected = DropFiles(source, count);
@@ -124,12 +142,11 @@ internal static class DemoCommand
         }
 
         console.Write(table);
-        await watch.DisposeAsync().ConfigureAwait(false);
-        await watchInput.DisposeAsync().ConfigureAwait(false);
-        await watchOutput.DisposeAsync().ConfigureAwait(false);
-        await watchBroker.DisposeAsync().ConfigureAwait(false);
-        await sarra.DisposeAsync().ConfigureAwait(false);
-        await subscribe.DisposeAsync().ConfigureAwait(false);
+        foreach (var flow in new[] { watch, sarra, subscribe })
+        {
+            await flow.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (keep is null)
         {
             Directory.Delete(root, recursive: true);
@@ -145,7 +162,12 @@ internal static class DemoCommand
         return 1;
     }
 
-    private sealed record Settings(string Component, string Exchange, DownloadOptions Download, string? PostExchange);
+    private static void WriteConfig(SluicePaths paths, string relative, string text)
+    {
+        var path = Path.Combine(paths.ConfigDirectory, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text + "\n");
+    }
 
     /// <summary>Writes files of varied sizes in nested directories (each under a temporary name, then renamed, as a careful producer does).</summary>
     private static Dictionary<string, (long Size, string Sum)> DropFiles(string source, int count)

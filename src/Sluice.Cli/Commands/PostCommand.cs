@@ -7,7 +7,6 @@ using Sluice.Core.Checksums;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
-using Sluice.Core.Formats;
 
 namespace Sluice.Cli.Commands;
 
@@ -100,12 +99,11 @@ internal static class PostCommand
                 return 1;
             }
 
-            IdentitySetting? identityGiven = null;
             if (Given(identity) || flowConfig is null)
             {
                 try
                 {
-                    identityGiven = IdentitySetting.Parse(result.GetValue(identity)!);
+                    _ = IdentitySetting.Parse(result.GetValue(identity)!);
                 }
                 catch (FormatException ex)
                 {
@@ -114,115 +112,66 @@ internal static class PostCommand
                 }
             }
 
-            AnnounceOptions options;
-            BrokerUrl? brokerUrl = null;
-            IReadOnlyList<string> exchanges = [result.GetValue(postExchange)!];
-            var formatName = result.GetValue(postFormat)!;
-            var topicPrefix = result.GetValue(postTopicPrefix);
-            CredentialStore? credentials = null;
+            // The command line's options are configuration options: they override the configuration's, and without -c
+            // they are the whole configuration. The flow is then built as every flow is.
+            var values = new Dictionary<string, object>(flowConfig?.Values ?? new Dictionary<string, object>(), StringComparer.Ordinal);
+            void Set<T>(Option<T> option, string name)
+            {
+                if ((Given(option) || flowConfig is null) && result.GetValue(option) is { } value)
+                {
+                    values[name] = value;
+                }
+            }
+
+            Set(baseUrl, "post_baseUrl");
+            Set(baseDir, "post_baseDir");
+            Set(identity, "identity");
+            Set(blockSize, "blockSize");
+            Set(inline, "inline");
+            Set(inlineByteMax, "inlineByteMax");
+            Set(source, "source");
+            Set(cluster, "cluster");
+            Set(postBroker, "post_broker");
+            Set(postExchange, "post_exchange");
+            Set(postTopicPrefix, "post_topicPrefix");
+            Set(postFormat, "post_format");
+            var postConfig = (flowConfig ?? ConfigLoader.LoadText("post", "command-line", string.Empty)) with { Component = "post", Values = values };
+            var sluicePaths = SluicePaths.FromEnvironment();
+            Flow flow;
+            var posted = ProgressDisplay.CountPosted();
             try
             {
-                if (result.GetValue(postBroker) is { } brokerText)
-                {
-                    credentials = CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
-                    brokerUrl = BrokerUrl.Parse(credentials.Complete(brokerText));
-                }
-
-                if (flowConfig is not null)
-                {
-                    credentials ??= CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
-                    brokerUrl ??= ConfigMapping.PostBroker(flowConfig, credentials);
-                    options = ConfigMapping.Announce(Given(baseUrl) ? flowConfig with { Values = Override(flowConfig, "post_baseUrl", result.GetValue(baseUrl)!) } : flowConfig, brokerUrl);
-                    exchanges = Given(postExchange) ? exchanges : ConfigMapping.PostExchanges(flowConfig);
-                    formatName = Given(postFormat) ? formatName : flowConfig.String("post_format") ?? "v03";
-                    topicPrefix = Given(postTopicPrefix) ? topicPrefix : flowConfig.String("post_topicPrefix");
-                }
-                else
-                {
-                    options = new AnnounceOptions
-                    {
-                        PostBaseUrl = result.GetValue(baseUrl)!,
-                        Identity = identityGiven!,
-                    };
-                }
-
-                options = options with
-                {
-                    PostBaseDir = Given(baseDir) || flowConfig is null ? result.GetValue(baseDir) : options.PostBaseDir,
-                    Identity = identityGiven ?? options.Identity,
-                    BlockSize = Given(blockSize) || flowConfig is null ? result.GetValue(blockSize) : options.BlockSize,
-                    Inline = Given(inline) || flowConfig is null ? result.GetValue(inline) : options.Inline,
-                    InlineByteMax = Given(inlineByteMax) || flowConfig is null ? result.GetValue(inlineByteMax) : options.InlineByteMax,
-                    Source = Given(source) || flowConfig is null ? result.GetValue(source) : options.Source,
-                    FromCluster = Given(cluster) || flowConfig is null ? result.GetValue(cluster) : options.FromCluster,
-                };
-            }
-            catch (FormatException ex)
-            {
-                await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
-            catch (ConfigException ex)
-            {
-                await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
-
-            await using var input = new PostInput(new FileAnnouncer(options), targets, cancellationToken: cancellationToken);
-            IFlowOutput output;
-            IBroker? broker = null;
-            if (brokerUrl is not null)
-            {
+                var credentials = values.ContainsKey("post_broker") ? CredentialStore.Load(sluicePaths.CredentialsFile) : CredentialStore.Empty;
+                var settings = ConfigMapping.ToSettings(postConfig, sluicePaths, credentials, 1, postPaths: targets);
                 Sluice.Daemon.Adapters.RegisterAll();
-                try
-                {
-                    broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
-                    var format = MessageFormats.ByName(formatName);
-                    var prefix = topicPrefix is { } p ? Topics.SplitPrefix(p) : format.DefaultTopicPrefix;
-                    output = new BrokerOutput(await broker.CreatePublisherAsync(cancellationToken).ConfigureAwait(false), format, exchanges, prefix);
-                }
-                catch (Exception ex) when (ex is FormatException or SluiceException)
-                {
-                    await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
-                    return 1;
-                }
+                var outletOutput = settings.PostBroker is null ? new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url") : null;
+                flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, cancellationToken, new FlowExtras { Output = outletOutput, Callbacks = [posted] }).ConfigureAwait(false);
             }
-            else
+            catch (Exception ex) when (ex is FormatException or SluiceException)
             {
-                output = new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url");
+                await context.Error.WriteLineAsync($"sluice post: {ex.Message}").ConfigureAwait(false);
+                return 1;
             }
 
-            try
+            await using (flow)
             {
-                var posted = ProgressDisplay.CountPosted();
                 var progress = ProgressDisplay.IsTerminal(context) && ProgressDisplay.Measure(targets) is var (files, bytes)
                     ? ProgressDisplay.Start(context, "post", () => posted.Done, files, bytes)
                     : null;
-                await using var flow = new Flow(new FlowOptions { Name = flowConfig?.FullName ?? "post/command-line", Concurrency = 1, MessageRateMax = flowConfig?.Float("messageRateMax") ?? 0 }, input, null, output, NullLogger.Instance, callbacks: [posted]);
                 await using (progress)
                 {
                     await flow.RunAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (broker is not null)
+                if (values.GetValueOrDefault("post_broker") is string brokerText)
                 {
-                    await context.Error.WriteLineAsync($"sluice post: {flow.Metrics.Posted} message(s) posted to {broker.Url}").ConfigureAwait(false);
+                    await context.Error.WriteLineAsync($"sluice post: {flow.Metrics.Posted} message(s) posted to {BrokerUrl.Parse(brokerText)}").ConfigureAwait(false);
+                    return flow.Metrics.Posted < flow.Metrics.Received ? 1 : 0;
                 }
 
-                return broker is not null && flow.Metrics.Posted < flow.Metrics.Received ? 1 : 0;
-            }
-            finally
-            {
-                await output.DisposeAsync().ConfigureAwait(false);
-                if (broker is not null)
-                {
-                    await broker.DisposeAsync().ConfigureAwait(false);
-                }
+                return 0;
             }
         });
         return command;
     }
-
-    private static Dictionary<string, object> Override(FlowConfig config, string name, object value) =>
-        new(config.Values, StringComparer.Ordinal) { [name] = value };
 }

@@ -12,23 +12,45 @@ public static partial class ConfigMapping
     /// <summary>The components that run on a broker subscription.</summary>
     public static readonly IReadOnlySet<string> SubscribingComponents = new HashSet<string>(["subscribe", "sarra", "sender", "shovel", "winnow", "report", "flow"]);
 
-    /// <summary>Settings for instance <paramref name="instance"/> of a subscribing flow.</summary>
+    /// <summary>The components that bring files in and announce them: from a watched tree, a polled server, files given.</summary>
+    public static readonly IReadOnlySet<string> AnnouncingComponents = new HashSet<string>(["watch", "poll", "post"]);
+
+    /// <summary>
+    /// Settings for instance <paramref name="instance"/> of a flow of any component. Every error is collected before
+    /// anything is built. For post, <paramref name="postPaths"/> (the command line's files) replace the <c>path</c> lines.
+    /// </summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
-    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null)
+    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null, IReadOnlyList<string>? postPaths = null)
     {
-        var errors = new List<string>();
-        var brokerText = config.String("broker");
-        BrokerUrl? broker = null;
-        if (brokerText is null)
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var subscribing = SubscribingComponents.Contains(config.Component);
+        if (!subscribing && !AnnouncingComponents.Contains(config.Component))
         {
-            errors.Add("no broker (which broker to subscribe to)");
+            throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, $"the {config.Component} component is not a flow Sluice runs")]);
         }
-        else
+
+        var errors = new List<string>();
+        BrokerUrl? broker = null;
+        if (subscribing)
         {
-            broker = ParseBroker(brokerText, credentials, "broker", errors);
+            if (config.String("broker") is not { } brokerText)
+            {
+                errors.Add("no broker (which broker to subscribe to)");
+            }
+            else
+            {
+                broker = ParseBroker(brokerText, credentials, "broker", errors);
+            }
         }
 
         BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(postText, credentials, "post_broker", errors) : null;
+        if (postBroker is null && config.Component is "watch" or "poll" && !config.Has("post_broker"))
+        {
+            errors.Add($"{config.Component} needs a post_broker (where to announce)");
+        }
+
         BrokerUrl? reportBroker = config.String("report_broker") is { } reportText ? ParseBroker(reportText, credentials, "report_broker", errors) : broker;
         var sendTo = config.String("sendTo");
         if (config.Component == "sender" && sendTo is null)
@@ -36,25 +58,26 @@ public static partial class ConfigMapping
             errors.Add("no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)");
         }
 
-        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, paths.FlowState(config.Component, config.Name)));
+        var state = paths.FlowState(config.Component, config.Name);
+        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, state));
         errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
+
+        if (config.Component == "watch" && config.List("path").Count == 0)
+        {
+            errors.Add("watch needs a path (the directory trees to watch)");
+        }
+
+        var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
+        var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker)) : null;
         if (errors.Count > 0)
         {
             throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
         }
 
-        var state = paths.FlowState(config.Component, config.Name);
-        var user = broker!.User ?? "anonymous";
-        var queue = config.String("queueName") ??
-            QueueNames.LoadOrCreate(Path.Combine(state, $"{config.Component}.{config.Name}.{user}.qname"), user, config.Component, config.Name);
-        var instances = (int)Math.Max(1, config.Count("instances", 1));
-
-        var download = config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
-            ? Download(config, postBroker is not null, credentials) with { StateDirectory = paths.FlowState(config.Component, config.Name) }
+        var user = broker?.User ?? postBroker?.User ?? "anonymous";
+        var download = subscribing && config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
+            ? Download(config, postBroker is not null, credentials) with { StateDirectory = state }
             : null;
-
-        // The loader resolved sr3's default post_exchange (xs_<post_broker user>, with post_exchangeSuffix).
-        var postExchanges = postBroker is not null ? PostExchanges(config) : [];
 
         return new FlowSettings
         {
@@ -76,33 +99,75 @@ public static partial class ConfigMapping
                 StateDirectory = state,
                 Report = config.Flag("report"),
                 ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
+                WorkVerb = config.Component == "sender" ? "sent" : "downloaded",
+                Concurrency = config.Component == "post" ? 1 : 4,
             },
             Broker = broker,
-            Subscription = new SubscriptionOptions
-            {
-                Bindings = [.. config.Bindings.Select(b => new Binding(b.Exchange, Formats.Topics.SplitPrefix(b.TopicPrefix), b.Subtopic))],
-                QueueName = queue,
-                Prefetch = (int)config.Count("prefetch", 25),
-                Durable = config.Flag("durable", true),
-                Expire = config.Duration("expire", TimeSpan.FromMinutes(5)),
-                QueueBind = config.Flag("queueBind", true),
-                QueueDeclare = config.Flag("queueDeclare", true),
-                ExchangeDeclare = config.Flag("exchangeDeclare"),
-                Instances = instances,
-                Instance = instance,
-            },
+            Subscription = broker is null ? null : Subscription(config, broker, state, instance),
+            Watch = config.Component == "watch" ? Watch(config, announce!, state, instance) : null,
+            Poll = poll,
+            Post = config.Component == "post" ? new PostSource(announce!, postPaths ?? config.List("path")) : null,
             Download = download,
             Send = config.Component == "sender" ? Send(config, sendTo!, postBroker is not null, credentials) : null,
             ReportBroker = reportBroker,
             ReportExchange = config.String("report_exchange") ?? ReportExchange(config, reportBroker),
             PostBroker = postBroker,
-            PostExchanges = postExchanges,
+            // The loader resolved sr3's default post_exchange (xs_<post_broker user>, with post_exchangeSuffix).
+            PostExchanges = postBroker is not null ? PostExchanges(config) : [],
             PostTopicPrefix = config.String("post_topicPrefix") is { } prefix ? Formats.Topics.SplitPrefix(prefix) : [],
             PostFormat = config.String("post_format") ?? "v03",
             Filter = Filter(config, download, time ?? TimeProvider.System, config.Component == "sender" ? SendPlacement(config) : null),
             Callbacks = callbacks,
         };
     }
+
+    /// <summary>The value <paramref name="make"/> gives, or null with its configuration errors added to <paramref name="errors"/>.</summary>
+    private static T? Collect<T>(List<string> errors, Func<T> make)
+        where T : class
+    {
+        try
+        {
+            return make();
+        }
+        catch (ConfigException ex)
+        {
+            errors.AddRange(ex.Errors.Select(d => d.Message));
+            return null;
+        }
+    }
+
+    private static SubscriptionOptions Subscription(FlowConfig config, BrokerUrl broker, string state, int instance)
+    {
+        var user = broker.User ?? "anonymous";
+        var queue = config.String("queueName") ??
+            QueueNames.LoadOrCreate(Path.Combine(state, $"{config.Component}.{config.Name}.{user}.qname"), user, config.Component, config.Name);
+        return new SubscriptionOptions
+        {
+            Bindings = [.. config.Bindings.Select(b => new Binding(b.Exchange, Formats.Topics.SplitPrefix(b.TopicPrefix), b.Subtopic))],
+            QueueName = queue,
+            Prefetch = (int)config.Count("prefetch", 25),
+            Durable = config.Flag("durable", true),
+            Expire = config.Duration("expire", TimeSpan.FromMinutes(5)),
+            QueueBind = config.Flag("queueBind", true),
+            QueueDeclare = config.Flag("queueDeclare", true),
+            ExchangeDeclare = config.Flag("exchangeDeclare"),
+            Instances = (int)Math.Max(1, config.Count("instances", 1)),
+            Instance = instance,
+        };
+    }
+
+    /// <summary>sr3's watch: the trees in <c>path</c>, <c>fileEvents</c>, <c>fileAgeMin</c>, <c>force_polling</c>, <c>sleep</c>, <c>post_on_start</c>.</summary>
+    private static WatchOptions Watch(FlowConfig config, AnnounceOptions announce, string state, int instance) => new()
+    {
+        Paths = config.List("path"),
+        Announce = announce,
+        FileEvents = new HashSet<string>(config.List("fileEvents")),
+        FileAgeMin = config.Duration("fileAgeMin"),
+        ForcePolling = config.Flag("force_polling"),
+        Sleep = config.Duration("sleep", TimeSpan.FromMilliseconds(100)) is { } s && s > TimeSpan.Zero ? s : TimeSpan.FromMilliseconds(100),
+        PostOnStart = config.Flag("post_on_start"),
+        StatePath = Path.Combine(state, $"announced_{instance:D2}.journal"),
+    };
 
     private static BrokerUrl? ParseBroker(string text, CredentialStore credentials, string option, List<string> errors)
     {

@@ -5,19 +5,32 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Components;
 
 /// <summary>
-/// Everything needed to assemble a broker-fed flow (subscribe, sarra, shovel, winnow, report): where messages come
-/// from, what work is done on them, and where they are posted. Derived from a validated configuration.
+/// Everything needed to assemble a flow of any component: where its messages come from (a broker subscription, a
+/// watched tree, a polled server, or files to post), what work is done on them, and where they are posted. The third
+/// configuration layer: derived from a validated configuration by <see cref="ConfigMapping.ToSettings"/>, assembled
+/// by <see cref="FlowBuilder"/>.
 /// </summary>
 public sealed record FlowSettings
 {
-    /// <summary>subscribe, sarra, sender, shovel, winnow, report or flow.</summary>
+    /// <summary>subscribe, sarra, sender, shovel, winnow, report, flow, watch, poll or post.</summary>
     public required string Component { get; init; }
 
     public required FlowOptions Flow { get; init; }
 
-    public required BrokerUrl Broker { get; init; }
+    /// <summary>The broker subscribed to (the broker-fed components); null for watch, poll and post.</summary>
+    public BrokerUrl? Broker { get; init; }
 
-    public required SubscriptionOptions Subscription { get; init; }
+    /// <summary>The queue and its bindings, with <see cref="Broker"/>.</summary>
+    public SubscriptionOptions? Subscription { get; init; }
+
+    /// <summary>A watch's trees and how it announces (watch).</summary>
+    public WatchOptions? Watch { get; init; }
+
+    /// <summary>The server a poll lists and how it announces (poll).</summary>
+    public PollOptions? Poll { get; init; }
+
+    /// <summary>The files a post announces (post).</summary>
+    public PostSource? Post { get; init; }
 
     /// <summary>Download into a directory (subscribe, sarra); null for message-only flows (shovel, winnow).</summary>
     public DownloadOptions? Download { get; init; }

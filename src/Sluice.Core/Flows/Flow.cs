@@ -27,7 +27,9 @@ public sealed partial class Flow : IAsyncDisposable
     private readonly Lock _retryLock = new();
     private readonly Channel<FlowMessage> _toWork;
     private readonly Channel<FlowMessage> _toPost;
+    private readonly IReadOnlyList<IAsyncDisposable> _owned;
     private long _handled;
+    private int _disposed;
     private int _retriesOutstanding;
     private DateTimeOffset _lastRetry;
     private CancellationTokenSource? _abort;
@@ -41,7 +43,8 @@ public sealed partial class Flow : IAsyncDisposable
         TimeProvider? time = null,
         Func<FlowMessage, FilterDecision>? filter = null,
         IReadOnlyList<IFlowCallback>? callbacks = null,
-        IFlowOutput? reports = null)
+        IFlowOutput? reports = null,
+        IReadOnlyList<IAsyncDisposable>? owned = null)
     {
         _options = options;
         _input = input;
@@ -52,6 +55,7 @@ public sealed partial class Flow : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _filter = filter ?? (_ => FilterDecision.Accept);
         _callbacks = callbacks ?? [];
+        _owned = owned ?? [];
         foreach (var callback in _callbacks)
         {
             callback.Attach(logger, _time);
@@ -146,12 +150,24 @@ public sealed partial class Flow : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the flow's state, then what it was given to own (its input, work, outputs, broker connections, log), in
+    /// the order given: a flow built from a configuration is disposed as one thing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _nodupe?.Dispose();
         _workRetry?.Dispose();
         _postRetry?.Dispose();
-        await ValueTask.CompletedTask.ConfigureAwait(false);
+        foreach (var resource in _owned)
+        {
+            await resource.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private bool CountReached => _options.MessageCountMax > 0 && Interlocked.Read(ref _handled) >= _options.MessageCountMax;

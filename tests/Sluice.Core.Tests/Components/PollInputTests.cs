@@ -111,9 +111,9 @@ public class PollInputTests
     public void A_timezone_that_is_not_known_is_a_configuration_error_that_names_it()
     {
         var config = ConfigLoader.LoadText("poll", "zoned", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone Mars/Olympus_Mons\n");
-        var e = Assert.Throws<ConfigException>(() => InputComponents.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")));
+        var e = Assert.Throws<ConfigException>(() => ConfigMapping.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")));
         Assert.Contains("timezone: Mars/Olympus_Mons", e.Message, StringComparison.Ordinal);
-        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("America/Toronto"), InputComponents.Poll(ConfigLoader.LoadText("poll", "toronto", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone America/Toronto\n"), CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")).ListingTimeZone);
+        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("America/Toronto"), ConfigMapping.Poll(ConfigLoader.LoadText("poll", "toronto", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone America/Toronto\n"), CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")).ListingTimeZone);
     }
 
     [Fact]

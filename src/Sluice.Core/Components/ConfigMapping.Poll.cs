@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Net;
+using Sluice.Core.Brokers;
+using Sluice.Core.Checksums;
+using Sluice.Core.Config;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Components;
+
+public static partial class ConfigMapping
+{
+    /// <summary>sr3 poll's options: <c>pollUrl</c> (or the older <c>destination</c>), <c>path</c>, schedule, file ages, <c>vip</c>.</summary>
+    internal static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl)
+    {
+        var errors = new List<string>();
+        var pollText = config.String("pollUrl") ?? config.String("sendTo");
+        string pollUrl = string.Empty;
+        if (pollText is null)
+        {
+            errors.Add("poll needs a pollUrl (the server to list)");
+        }
+        else if (!Uri.TryCreate(credentials.Complete(pollText), UriKind.Absolute, out var uri) || !TransferRegistry.Default.Supports(uri.Scheme))
+        {
+            errors.Add($"pollUrl '{TransferOptions.Redact(pollText)}' is not a URL of a protocol Sluice can list ({string.Join(", ", TransferRegistry.Default.Schemes)})");
+        }
+        else
+        {
+            pollUrl = pollText;
+        }
+
+        var vips = new List<IPAddress>();
+        foreach (var vip in config.List("vip"))
+        {
+            if (IPAddress.TryParse(vip, out var address))
+            {
+                vips.Add(address);
+            }
+            else
+            {
+                errors.Add($"vip '{vip}' is not an IP address");
+            }
+        }
+
+        var hours = Numbers(config, "scheduled_hour", 23, errors);
+        var minutes = Numbers(config, "scheduled_minute", 59, errors);
+        var times = new List<TimeSpan>();
+        foreach (var text in config.List("scheduled_time"))
+        {
+            if (TimeSpan.TryParseExact(text, ["h\\:mm", "hh\\:mm"], CultureInfo.InvariantCulture, out var at) && at < TimeSpan.FromDays(1))
+            {
+                times.Add(at);
+            }
+            else
+            {
+                errors.Add($"scheduled_time '{text}' is not a time of day (HH:MM)");
+            }
+        }
+
+        IdentitySetting identity = IdentitySetting.Parse("cod,sha512");
+        try
+        {
+            identity = IdentitySetting.Parse(config.String("identity") ?? "cod,sha512");
+        }
+        catch (FormatException ex)
+        {
+            errors.Add($"identity: {ex.Message}");
+        }
+
+        TimeZoneInfo? listingTimeZone = null;
+        if (config.String("timezone") is { Length: > 0 } zone && !zone.Equals("UTC", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                listingTimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone);
+            }
+            catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+            {
+                errors.Add($"timezone: {zone} is not a time zone known here (an IANA name such as America/Toronto, or UTC): {ex.Message}");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+        }
+
+        var paths = config.List("path");
+        return new PollOptions
+        {
+            PollUrl = pollUrl,
+            Paths = paths.Count > 0 ? paths : ["."],
+            Recursive = config.Flag("recursive", true),
+            PostBaseUrl = config.String("post_baseUrl") ?? DefaultBaseUrl(pollUrl),
+            PostBaseDir = config.String("post_baseDir"),
+            Identity = identity,
+            Source = config.String("source") ?? postUrl.User,
+            FromCluster = config.String("cluster") ?? postUrl.Host,
+            ToClusters = config.String("to_clusters"),
+            Sleep = config.Duration("sleep", TimeSpan.FromMinutes(5)),
+            ScheduledInterval = config.Duration("scheduled_interval"),
+            ScheduledHours = hours,
+            ScheduledMinutes = minutes,
+            ScheduledTimes = times,
+            FileAgeMin = config.Duration("fileAgeMin"),
+            FileAgeMax = config.Duration("fileAgeMax"),
+            ListingTimeZone = listingTimeZone,
+            Vip = vips,
+            ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)) },
+        };
+    }
+
+    /// <summary>sr3's default post_baseUrl: the pollUrl, without its password, ending in '/'.</summary>
+    private static string DefaultBaseUrl(string pollUrl)
+    {
+        var redacted = new UriBuilder(pollUrl) { Password = string.Empty }.Uri.AbsoluteUri;
+        return redacted.EndsWith('/') ? redacted : redacted + "/";
+    }
+
+    private static List<int> Numbers(FlowConfig config, string option, int max, List<string> errors)
+    {
+        var numbers = new List<int>();
+        foreach (var text in config.List(option))
+        {
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= max)
+            {
+                numbers.Add(n);
+            }
+            else
+            {
+                errors.Add($"{option} '{text}' is not a number from 0 to {max}");
+            }
+        }
+
+        return numbers;
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Components;
+using Sluice.Core.Config;
+using Sluice.Core.Tests.Flows;
+
+namespace Sluice.Core.Tests.Components;
+
+public class FlowBuilderTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
+
+    [Fact]
+    public async Task A_watch_built_from_its_configuration_honours_accept_and_reject()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.File("w");
+        Directory.CreateDirectory(root);
+        var config = ConfigLoader.LoadText("watch", "w", $"""
+            post_broker mqtt://feeder@127.0.0.1:1/
+            post_baseUrl http://127.0.0.1:1/
+            post_baseDir {dir.Path}
+            path {root}
+            reject .*\.secret$
+            accept .*
+            """);
+        var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
+        var output = new MemoryOutput();
+        await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(50) } }, NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = output });
+        using var stop = new CancellationTokenSource();
+        var running = flow.RunAsync(stop.Token);
+
+        await File.WriteAllTextAsync(Path.Combine(root, "b.secret"), "not to be disseminated");
+        await File.WriteAllTextAsync(Path.Combine(root, "a.txt"), "public");
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            while (!(flow.Metrics.Rejected >= 1 && output.Published.Any(m => m.RelPath == "w/a.txt")))
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+
+        await stop.CancelAsync();
+        await running;
+        Assert.DoesNotContain(output.Published, m => m.RelPath.EndsWith(".secret", StringComparison.Ordinal));
+        Assert.Contains(output.Published, m => m.RelPath == "w/a.txt");
+    }
+
+    [Fact]
+    public void Every_error_of_a_configuration_is_collected_before_anything_is_built()
+    {
+        using var dir = new TempDirectory();
+        var config = ConfigLoader.LoadText("watch", "broken", "callback nosuch.thing\n");
+        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty);
+        var errors = Assert.Throws<ConfigException>(() => builder.Validate(config)).Errors.Select(e => e.Message).ToList();
+        Assert.Contains(errors, e => e.Contains("needs a post_broker", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("needs a path", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("unknown callback 'nosuch.thing'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_built_flow_closes_what_it_opened_when_it_is_disposed()
+    {
+        using var dir = new TempDirectory();
+        var root = dir.File("w");
+        Directory.CreateDirectory(root);
+        var config = ConfigLoader.LoadText("watch", "w", $"post_broker mqtt://feeder@127.0.0.1:1/\npost_baseUrl http://127.0.0.1:1/\npath {root}\n");
+        var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
+        var log = new Disposed();
+        var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = new MemoryOutput(), Owned = [log] });
+        Assert.False(log.Done);
+        await flow.DisposeAsync();
+        Assert.True(log.Done);
+    }
+
+    private sealed class Disposed : IAsyncDisposable
+    {
+        public bool Done { get; private set; }
+
+        public ValueTask DisposeAsync()
+        {
+            Done = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+}
