@@ -130,6 +130,7 @@ internal static class PostCommand
 
                 if (flowConfig is not null)
                 {
+                    ConfigException.ThrowIfAny([.. flowConfig.Unresolved, .. CallbackRegistry.Default.Errors(flowConfig)]);
                     credentials ??= CredentialStore.Load(SluicePaths.FromEnvironment().CredentialsFile);
                     brokerUrl ??= ConfigMapping.PostBroker(flowConfig, credentials);
                     options = ConfigMapping.Announce(Given(baseUrl) ? flowConfig with { Values = Override(flowConfig, "post_baseUrl", result.GetValue(baseUrl)!) } : flowConfig, brokerUrl);

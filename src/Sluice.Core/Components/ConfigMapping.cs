@@ -14,8 +14,9 @@ public static partial class ConfigMapping
 
     /// <summary>Settings for instance <paramref name="instance"/> of a subscribing flow.</summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
-    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null)
+    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null, CallbackRegistry? callbackRegistry = null)
     {
+        ConfigException.ThrowIfAny(config.Unresolved);
         var errors = new List<string>();
         var brokerText = config.String("broker");
         BrokerUrl? broker = null;
@@ -36,11 +37,10 @@ public static partial class ConfigMapping
             errors.Add("no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)");
         }
 
-        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, paths.FlowState(config.Component, config.Name)));
-        errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
-        if (errors.Count > 0)
+        var (callbacks, callbackErrors) = (callbackRegistry ?? CallbackRegistry.Default).Resolve(new CallbackContext(config, paths.FlowState(config.Component, config.Name)));
+        if (errors.Count > 0 || callbackErrors.Count > 0)
         {
-            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e)), .. callbackErrors]);
         }
 
         var state = paths.FlowState(config.Component, config.Name);

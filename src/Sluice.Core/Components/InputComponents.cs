@@ -25,6 +25,7 @@ public static class InputComponents
     public static void Validate(FlowConfig config, CredentialStore credentials)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ConfigException.ThrowIfAny([.. config.Unresolved, .. CallbackRegistry.Default.Errors(config)]);
         var postUrl = PostBroker(config, credentials);
         if (config.Component == "poll")
         {
@@ -92,7 +93,7 @@ public static class InputComponents
                 NoDupeBasis = config.String("nodupe_basis") switch { "name" => NoDupeBasis.Name, "data" => NoDupeBasis.Data, _ => NoDupeBasis.Path },
                 Housekeeping = config.Duration("housekeeping", TimeSpan.FromMinutes(5)),
             };
-            var flow = new Flow(options, input, null, output, logger, time, filter, [new Releaser(resources), .. callbacks]);
+            var flow = new Flow(options, input, null, output, logger, time, filter, [new Releaser(resources), .. callbacks, .. CallbackRegistry.Default.Create(config, paths)]);
             if (input is PollInput poll)
             {
                 poll.Metrics = flow.Metrics;
