@@ -20,7 +20,14 @@ public static partial class ConfigMapping
     /// anything is built. For post, <paramref name="postPaths"/> (the command line's files) replace the <c>path</c> lines.
     /// </summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
-    public static FlowSettings ToSettings(FlowConfig config, SluicePaths paths, CredentialStore credentials, int instance, TimeProvider? time = null, IReadOnlyList<string>? postPaths = null)
+    public static FlowSettings ToSettings(
+        FlowConfig config,
+        SluicePaths paths,
+        CredentialStore credentials,
+        int instance,
+        TimeProvider? time = null,
+        IReadOnlyList<string>? postPaths = null,
+        CallbackRegistry? callbackRegistry = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(paths);
@@ -31,6 +38,8 @@ public static partial class ConfigMapping
             throw new ConfigException([new ConfigDiagnostic(config.File, 0, true, $"the {config.Component} component is not a flow Sluice runs")]);
         }
 
+        var state = paths.FlowState(config.Component, config.Name);
+        var (callbacks, callbackErrors) = (callbackRegistry ?? CallbackRegistry.Default).Resolve(new CallbackContext(config, state));
         var errors = new List<string>();
         BrokerUrl? broker = null;
         if (subscribing)
@@ -58,10 +67,6 @@ public static partial class ConfigMapping
             errors.Add("no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)");
         }
 
-        var state = paths.FlowState(config.Component, config.Name);
-        var (callbacks, unknown) = CallbackRegistry.Resolve(config.Callbacks, new CallbackContext(config, state));
-        errors.AddRange(unknown.Select(u => $"unknown callback '{u}' (Sluice has no built-in of that name)"));
-
         if (config.Component == "watch" && config.List("path").Count == 0)
         {
             errors.Add("watch needs a path (the directory trees to watch)");
@@ -69,11 +74,8 @@ public static partial class ConfigMapping
 
         var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
         var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker)) : null;
-        if (errors.Count > 0)
-        {
-            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
-        }
-
+        // Variables with no value (at their lines), callbacks that cannot run (at theirs), then what else is wrong.
+        ConfigException.ThrowIfAny([.. config.Unresolved, .. callbackErrors, .. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
         var user = broker?.User ?? postBroker?.User ?? "anonymous";
         var download = subscribing && config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
             ? Download(config, postBroker is not null, credentials) with { StateDirectory = state }
@@ -171,6 +173,11 @@ public static partial class ConfigMapping
 
     private static BrokerUrl? ParseBroker(string text, CredentialStore credentials, string option, List<string> errors)
     {
+        if (text.Contains("${", StringComparison.Ordinal))
+        {
+            return null; // a variable with no value: reported at its line (FlowConfig.Unresolved)
+        }
+
         try
         {
             return BrokerUrl.Parse(credentials.Complete(text));

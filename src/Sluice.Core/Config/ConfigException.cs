@@ -6,6 +6,16 @@ public sealed class ConfigException(IReadOnlyList<ConfigDiagnostic> errors)
 {
     public IReadOnlyList<ConfigDiagnostic> Errors { get; } = errors;
 
+    /// <exception cref="ConfigException">There are <paramref name="errors"/>.</exception>
+    public static void ThrowIfAny(IReadOnlyList<ConfigDiagnostic> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(errors);
+        }
+    }
+
     /// <summary>The file of the first error.</summary>
     public string File => Errors.Count > 0 ? Errors[0].File : string.Empty;
 

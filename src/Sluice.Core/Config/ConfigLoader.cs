@@ -48,16 +48,32 @@ public static class ConfigLoader
         return Resolve(component, name, file, entries, diagnostics, context ?? Variables.Context.Environment());
     }
 
+    /// <summary>
+    /// Resolves a configuration file anywhere (sr3's examples, a file given on the command line): named after the file,
+    /// its includes found beside it or in <paramref name="includeDirectory"/> (as in the configuration directory); errors
+    /// name the file itself.
+    /// </summary>
+    /// <exception cref="ConfigException">The file has errors (all of them).</exception>
+    public static FlowConfig LoadFile(string component, string file, Variables.Context? context = null, string? includeDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var diagnostics = new List<ConfigDiagnostic>();
+        var entries = new List<ConfigEntry>(ComponentDefaults.For(component));
+        entries.AddRange(ConfigParser.Read(file, diagnostics, includeDirectory));
+        return Resolve(component, Path.GetFileNameWithoutExtension(file), file, entries, diagnostics, context ?? Variables.Context.Environment());
+    }
+
     private static FlowConfig Resolve(string component, string name, string file, List<ConfigEntry> entries, List<ConfigDiagnostic> diagnostics, Variables.Context context)
     {
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
         var bindings = new List<BindingConfig>();
         var masks = new List<Mask>();
-        var callbacks = new List<string>();
-        var prepended = new List<string>();
+        var callbacks = new List<ConfigEntry>();
+        var prepended = new List<ConfigEntry>();
         var headers = new List<KeyValuePair<string, string>>();
         var settings = new List<KeyValuePair<string, string>>();
         var declarations = new List<KeyValuePair<string, string>>();
+        var unresolved = new Dictionary<string, ConfigDiagnostic>(StringComparer.Ordinal);
         var hostname = System.Net.Dns.GetHostName();
         context = context.With("PROGRAM", component).With("CONFIG", name).With("HOSTNAME", hostname)
             .With("RANDID", RandomNumberGenerator.GetInt32(0, 1 << 24).ToString("x6", CultureInfo.InvariantCulture));
@@ -83,10 +99,13 @@ public static class ConfigLoader
             }
 
             var (option, kind) = known.Value;
+            unresolved.Remove(option);
             if (kind != OptionKind.Special && value.Contains("${", StringComparison.Ordinal) && !Variables.IsPerMessage(value))
             {
                 // sr3 leaves an undefined variable as written; the value is checked when the flow starts.
-                Warning($"{entry.WrittenAs}: {value} has a variable with no value (set it in the environment or with declare env)");
+                var message = $"{entry.WrittenAs}: {value} has a variable with no value (set it in the environment or with declare env)";
+                Warning(message);
+                unresolved[option] = new ConfigDiagnostic(entry.File, entry.Line, true, message);
                 values[option] = value;
                 continue;
             }
@@ -147,10 +166,19 @@ public static class ConfigLoader
                             settings.Add(new(setParts.Length > 0 ? setParts[0] : string.Empty, setParts.Length > 1 ? setParts[1] : string.Empty));
                             break;
                         case "callback" or "flowCallback" or "flowcb" or "import":
-                            callbacks.Add(value);
+                            // sr3 names a callback once, however often it is written.
+                            if (!callbacks.Any(c => c.Value == value))
+                            {
+                                callbacks.Add(entry with { Value = value });
+                            }
+
                             break;
                         case "callback_prepend" or "flowCallbackPrepend":
-                            prepended.Add(value);
+                            if (!prepended.Any(c => c.Value == value))
+                            {
+                                prepended.Insert(0, entry with { Value = value });
+                            }
+
                             break;
                     }
 
@@ -218,7 +246,8 @@ public static class ConfigLoader
                     values[option] = octal;
                     break;
                 case OptionKind.List:
-                    values[option] = option == "path" && values.TryGetValue("path", out var existing) && existing is string[] paths && entry.File != $"<{component} defaults>"
+                    // path and msgToClusters add up line after line (sr3's list options); the others replace.
+                    values[option] = option is "path" or "msgToClusters" && values.TryGetValue(option, out var existing) && existing is string[] paths && entry.File != $"<{component} defaults>"
                         ? [.. paths, .. Split(value)]
                         : Split(value);
                     break;
@@ -330,7 +359,7 @@ public static class ConfigLoader
             fingerprintText.Append(key).Append('=').Append(v is string[] list ? string.Join(',', list) : Convert.ToString(v, CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        foreach (var item in bindings.Cast<object>().Concat(masks.Select(m => (object)(m.Pattern, m.Accept, m.Directory, m.Mirror))).Concat(callbacks).Concat(prepended).Concat(headers.Cast<object>()))
+        foreach (var item in bindings.Cast<object>().Concat(masks.Select(m => (object)(m.Pattern, m.Accept, m.Directory, m.Mirror))).Concat(callbacks.Select(c => c.Value)).Concat(prepended.Select(c => c.Value)).Concat(headers.Cast<object>()))
         {
             fingerprintText.Append(item).Append('\n');
         }
@@ -343,7 +372,9 @@ public static class ConfigLoader
             Values = values,
             Bindings = bindings,
             Masks = masks,
-            Callbacks = [.. prepended, .. callbacks],
+            Callbacks = [.. prepended.Select(c => c.Value), .. callbacks.Select(c => c.Value)],
+            CallbackLines = [.. prepended, .. callbacks],
+            Unresolved = [.. unresolved.Values],
             Headers = headers,
             Settings = settings,
             Declarations = declarations,

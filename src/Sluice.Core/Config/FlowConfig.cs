@@ -26,6 +26,9 @@ public sealed record FlowConfig
     /// <summary>Callbacks named with <c>callback</c>/<c>flowCallback</c> (prepended ones first).</summary>
     public required IReadOnlyList<string> Callbacks { get; init; }
 
+    /// <summary>Where each of <see cref="Callbacks"/> was written (same order): its option line, file and line number.</summary>
+    public IReadOnlyList<ConfigEntry> CallbackLines { get; init; } = [];
+
     /// <summary><c>header name=value</c> lines: fields added to every message posted.</summary>
     public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
 
@@ -37,6 +40,12 @@ public sealed record FlowConfig
 
     /// <summary>Unknown options, v2 plugins, and other things sr3 also only warns about.</summary>
     public required IReadOnlyList<ConfigDiagnostic> Warnings { get; init; }
+
+    /// <summary>
+    /// Options whose value still has a variable with no value (<c>${NAME}</c> neither in the environment nor declared),
+    /// as errors at the line that set them: a flow is not built from them.
+    /// </summary>
+    public IReadOnlyList<ConfigDiagnostic> Unresolved { get; init; } = [];
 
     /// <summary>Identifies the resolved content: equal fingerprints, same flow.</summary>
     public required string Fingerprint { get; init; }

@@ -35,7 +35,7 @@ public static class Options
         "timeout", "varTimeOffset", "scheduled_interval", "nodupe_ttl", "run_timeout",
     ];
 
-    private static readonly string[] Lists = ["path", "vip", "scheduled_hour", "scheduled_minute", "scheduled_time"];
+    private static readonly string[] Lists = ["path", "vip", "scheduled_hour", "scheduled_minute", "scheduled_time", "msgToClusters"];
 
     private static readonly string[] Sets = ["logEvents", "fileEvents"];
 
