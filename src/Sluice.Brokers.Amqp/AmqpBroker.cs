@@ -28,8 +28,9 @@ public sealed partial class AmqpBroker : IBroker
         {
             HostName = url.Host,
             Port = url.EffectivePort,
-            UserName = url.User ?? "guest",
-            Password = url.Password ?? "guest",
+            // sr3: a broker URL without a user logs in as anonymous/anonymous.
+            UserName = url.EffectiveUser,
+            Password = url.Password ?? (url.EffectiveUser == BrokerUrl.AnonymousUser ? BrokerUrl.AnonymousUser : string.Empty),
             VirtualHost = url.VirtualHost,
             AutomaticRecoveryEnabled = false,
             TopologyRecoveryEnabled = false,

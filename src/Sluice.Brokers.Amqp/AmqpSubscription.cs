@@ -104,7 +104,7 @@ internal sealed partial class AmqpSubscription : ISubscription
         catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode is 403 or 404 or 406)
         {
             await channel.DisposeAsync().ConfigureAwait(false);
-            throw new BrokerException(_broker.Url, $"queue {_options.QueueName}: {ex.ShutdownReason.ReplyText}", ex);
+            throw AmqpRefusals.From(_broker.Url, ex.ShutdownReason.ReplyCode, ex.ShutdownReason.ReplyText, ex);
         }
         catch
         {

@@ -3,7 +3,8 @@ namespace Sluice.Brokers.Mqtt;
 /// <summary>
 /// sr3's permission scheme applied to MQTT topics, whose first level is the exchange: admin and feeder may do
 /// anything; a source may write only its own <c>xs_&lt;user&gt;</c> exchanges; a subscriber may write only its
-/// <c>xs_&lt;user&gt;</c> (for reports); everyone may read <c>*public</c> exchanges, and each user its own
+/// <c>xs_&lt;user&gt;</c>; both may write their own report exchange <c>xr_&lt;user&gt;</c> (where a flow with
+/// <c>report on</c> posts) and no one else's; everyone may read <c>*public</c> exchanges, and each user its own
 /// <c>xs_</c>, <c>xr_</c> and <c>xl_</c> exchanges.
 /// </summary>
 public static class TopicPermissions
@@ -18,8 +19,8 @@ public static class TopicPermissions
         var exchange = FirstLevel(topic);
         return user.Role switch
         {
-            "source" => exchange == "xs_" + user.Name || exchange.StartsWith("xs_" + user.Name + "_", StringComparison.Ordinal),
-            "subscriber" => exchange == "xs_" + user.Name,
+            "source" => exchange == "xs_" + user.Name || exchange.StartsWith("xs_" + user.Name + "_", StringComparison.Ordinal) || exchange == "xr_" + user.Name,
+            "subscriber" => exchange == "xs_" + user.Name || exchange == "xr_" + user.Name,
             _ => false,
         };
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using Sluice.Brokers.Amqp;
 using Sluice.Core.Brokers;
+using Sluice.Core.Config;
 using Sluice.Core.Formats;
 using Sluice.Tests.Servers;
 
@@ -127,8 +128,35 @@ public class AmqpBrokerTests(RabbitMqServer rabbit)
     public async Task Subscribing_to_a_missing_exchange_is_a_clear_error()
     {
         await using var broker = Broker();
-        var ex = await Assert.ThrowsAsync<BrokerException>(() => broker.SubscribeAsync(Subscription("x_does_not_exist", Unique("q_x")), CancellationToken.None));
-        Assert.Contains("x_does_not_exist", ex.Message);
+        var ex = await Assert.ThrowsAsync<BrokerRefusedException>(() => broker.SubscribeAsync(Subscription("x_does_not_exist", Unique("q_x")), CancellationToken.None));
+        Assert.Contains("exchange x_does_not_exist does not exist: check `exchange`, or have it declared (`sluice declare sarra/x`", ex.Describe("sarra/x"));
         Assert.DoesNotContain("guest:guest", ex.Message);
+    }
+
+    [Fact]
+    public async Task A_queue_that_exists_with_another_expire_is_refused_in_one_line_saying_what_to_do()
+    {
+        var queue = Unique("q_guest");
+        await using (var first = Broker())
+        {
+            await using var made = await first.SubscribeAsync(Subscription("amq.topic", queue) with { Expire = TimeSpan.FromMinutes(5) }, CancellationToken.None);
+        }
+
+        await using var broker = Broker();
+        var ex = await Assert.ThrowsAsync<BrokerRefusedException>(() => broker.SubscribeAsync(Subscription("amq.topic", queue) with { Expire = TimeSpan.FromMinutes(10) }, CancellationToken.None));
+        Assert.Equal(
+            $"amqp://guest@127.0.0.1:{rabbit.Port}/: queue {queue} exists with x-expires=300000, this configuration asks 600000: run `sluice cleanup shovel/s` to delete it, or set `expire` to match",
+            ex.Describe("shovel/s"));
+    }
+
+    [Fact]
+    public async Task A_url_without_a_user_logs_in_as_anonymous_and_not_as_guest()
+    {
+        var url = BrokerUrl.Parse(CredentialStore.Empty.Complete(await rabbit.AnonymousUrlAsync()));
+        Assert.Equal("anonymous", url.User);
+        await using var broker = new AmqpBroker(url with { User = null, Password = null }, NullLogger.Instance);
+        await using var subscription = await broker.SubscribeAsync(Subscription("amq.topic", Unique("q_anonymous")), CancellationToken.None);
+        var users = (await rabbit.RunCtlAsync("list_connections", "user", "--silent")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains("anonymous", users);
     }
 }

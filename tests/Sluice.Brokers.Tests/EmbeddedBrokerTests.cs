@@ -76,6 +76,21 @@ public class EmbeddedBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_user_publishes_to_its_own_report_exchange_and_to_no_one_elses()
+    {
+        await using var bob = Client("bob", "bob-pw");
+        await using var alice = Client("alice", "alice-pw");
+        await using var bobPublisher = await bob.CreatePublisherAsync(CancellationToken.None);
+        await using var alicePublisher = await alice.CreatePublisherAsync(CancellationToken.None);
+        await bobPublisher.PublishAsync([new OutgoingMessage("xr_bob", Message("r.txt"))], CancellationToken.None);
+        await alicePublisher.PublishAsync([new OutgoingMessage("xr_alice", Message("r.txt"))], CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<BrokerException>(async () => await bobPublisher.PublishAsync([new OutgoingMessage("xr_alice", Message("x.txt"))], CancellationToken.None));
+        Assert.Contains("NotAuthorized", ex.Message);
+        await using var alicePublisher2 = await alice.CreatePublisherAsync(CancellationToken.None);
+        await Assert.ThrowsAsync<BrokerException>(async () => await alicePublisher2.PublishAsync([new OutgoingMessage("xr_bob", Message("x.txt"))], CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Retained_messages_survive_a_restart_of_the_broker()
     {
         using var state = new TempDirectory();

@@ -70,8 +70,9 @@ public class DeclareCommandTests(RabbitMqServer rabbit)
             Assert.DoesNotContain("apw", output.ToString() + error);
 
             var permissions = await rabbit.RunCtlAsync("list_permissions");
-            Assert.Contains($"{alice}\t^q_{alice}.*|^xs_{alice}.*\t^q_{alice}.*|^xs_{alice}.*\t^q_{alice}.*|^x[lrs]_{alice}.*|^x.*public$", permissions);
-            Assert.Contains($"{bob}\t^q_{bob}.*\t^q_{bob}.*|^xs_{bob}$\t^q_{bob}.*|^x[lrs]_{bob}.*|^x.*public$", permissions);
+            Assert.Contains($"{alice}\t^q_{alice}.*|^xs_{alice}.*\t^q_{alice}.*|^xs_{alice}.*|^xr_{alice}$\t^q_{alice}.*|^x[lrs]_{alice}.*|^x.*public$", permissions);
+            Assert.Contains($"{bob}\t^q_{bob}.*\t^q_{bob}.*|^xs_{bob}$|^xr_{bob}$\t^q_{bob}.*|^x[lrs]_{bob}.*|^x.*public$", permissions);
+            Assert.Contains($"exchange xr_{bob} declared", output.ToString());
             Assert.Contains($"{feeder}\t.*\t.*\t.*", permissions);
             Assert.Contains(xpublic, await rabbit.RunCtlAsync("list_exchanges", "name"));
 
@@ -109,6 +110,57 @@ public class DeclareCommandTests(RabbitMqServer rabbit)
                 Assert.Equal(403, await PublishAsync(subscriber, $"xs_{carol}"));
                 Assert.Equal(403, await PublishAsync(subscriber, $"xs_{alice}"));
                 Assert.Equal(403, await DeclareExchangeAsync(subscriber, $"xs_{bob}_extra"));
+
+                // Its own report exchange it writes; no one else's.
+                Assert.Equal(200, await PublishAsync(subscriber, $"xr_{bob}"));
+                Assert.Equal(403, await PublishAsync(subscriber, $"xr_{alice}"));
+            }
+
+            await using (var source = await ConnectAsync(alice, "apw"))
+            {
+                Assert.Equal(200, await PublishAsync(source, $"xr_{alice}"));
+                Assert.Equal(403, await PublishAsync(source, $"xr_{bob}"));
+            }
+
+            // A subscribe flow of bob's with report on: its report of a rejected message reaches xr_bob, where the feeder reads it.
+            await using (var feederConnection = await ConnectAsync(feeder, "fpw"))
+            await using (var feederChannel = await feederConnection.CreateChannelAsync())
+            {
+                var reports = $"q_{feeder}.reports.{id}";
+                await feederChannel.QueueDeclareAsync(reports, durable: false, exclusive: false, autoDelete: false);
+                await feederChannel.QueueBindAsync(reports, $"xr_{bob}", "#");
+                Sluice.Daemon.Adapters.RegisterAll();
+                var config = Sluice.Core.Config.ConfigLoader.LoadText("subscribe", "r",
+                    $"broker amqp://{bob}:bpw@{broker}/\nexchange {xpublic}\nsubtopic #\nqueueName q_{bob}.subscribe.r.{id}\nreport on\nreject .*\ndirectory {dir.File("data")}\n");
+                var settings = Sluice.Core.Components.ConfigMapping.ToSettings(config, new Sluice.Core.Config.SluicePaths(dir.File("config"), dir.File("state")), Sluice.Core.Config.CredentialStore.Empty, 1);
+                Assert.Equal($"xr_{bob}", settings.ReportExchange);
+                await using var flow = await Sluice.Core.Components.FlowFactory.CreateAsync(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null, CancellationToken.None);
+                using var stop = new CancellationTokenSource();
+                var running = flow.RunAsync(stop.Token);
+                await feederChannel.BasicPublishAsync(xpublic, "v03.obs.t", mandatory: false, new BasicProperties(), """{"pubTime":"20260101T000000","baseUrl":"http://h/","relPath":"obs/t.txt"}"""u8.ToArray());
+
+                BasicGetResult? report = null;
+                using var patience = new CancellationTokenSource(Patience.Delivery);
+                while (report is null && !patience.IsCancellationRequested)
+                {
+                    report = await feederChannel.BasicGetAsync(reports, autoAck: true);
+                    if (report is null)
+                    {
+                        await Task.Delay(100);
+                    }
+                }
+
+                await stop.CancelAsync();
+                try
+                {
+                    await running;
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                Assert.NotNull(report);
+                Assert.Contains("\"report\"", System.Text.Encoding.UTF8.GetString(report.Body.Span));
+                Assert.Contains("obs/t.txt", System.Text.Encoding.UTF8.GetString(report.Body.Span));
             }
 
             await Assert.ThrowsAnyAsync<BrokerUnreachableException>(() => ConnectAsync(alice, "wrong"));

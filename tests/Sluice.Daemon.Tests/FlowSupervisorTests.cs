@@ -45,6 +45,25 @@ public class FlowSupervisorTests
     }
 
     [Fact]
+    public async Task A_flow_the_broker_refuses_shows_as_failed_with_the_one_line_saying_what_to_do()
+    {
+        var broker = Sluice.Core.Brokers.BrokerUrl.Parse("amqp://guest@127.0.0.1:5672/");
+        var refusal = new Sluice.Core.Brokers.BrokerRefusedException(broker, "queue q_guest.x exists with x-expires=300000, this configuration asks 600000", $"run `sluice cleanup {Sluice.Core.Brokers.BrokerRefusedException.FlowPlaceholder}` to delete it, or set `expire` to match");
+        await using var supervisor = new FlowSupervisor(NullLogger.Instance);
+        await supervisor.ApplyAsync(
+        [
+            new FlowDefinition("shovel/s", 1, (i, ct) => Task.FromException<Sluice.Core.Flows.Flow>(refusal)),
+            new FlowDefinition("subscribe/good", 1, (i, ct) => TestFlows.Trickle("subscribe/good", i, ct)),
+        ]);
+
+        await Eventually(() => supervisor.Status().Single(s => s.Name == "shovel/s").State == "failed", "the refused flow to show as failed");
+        var status = supervisor.Status().ToDictionary(s => s.Name);
+        Assert.Equal("amqp://guest@127.0.0.1:5672/: queue q_guest.x exists with x-expires=300000, this configuration asks 600000: run `sluice cleanup shovel/s` to delete it, or set `expire` to match", status["shovel/s"].LastError);
+        Assert.Equal(0, status["shovel/s"].InstancesRunning);
+        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/good").State == "running", "the other flow to keep running");
+    }
+
+    [Fact]
     public async Task Stop_and_start_act_on_one_flow_and_counters_survive_a_restart()
     {
         await using var supervisor = new FlowSupervisor(NullLogger.Instance);

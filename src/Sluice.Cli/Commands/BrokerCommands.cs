@@ -49,7 +49,8 @@ internal static class BrokerCommands
 
     /// <summary>
     /// <c>--users</c>: the users of admin.conf's roles (passwords from credentials.conf, on the admin's broker) created,
-    /// or deleted, through RabbitMQ's management API as the admin; then admin.conf's <c>declare exchange</c> lines.
+    /// or deleted, through RabbitMQ's management API as the admin; then admin.conf's <c>declare exchange</c> lines and
+    /// each source's and subscriber's report exchange <c>xr_&lt;user&gt;</c>.
     /// </summary>
     private static async Task<int> UsersAsync(CliContext context, SluicePaths paths, string? management, bool delete, CancellationToken ct)
     {
@@ -116,10 +117,12 @@ internal static class BrokerCommands
                 await context.Out.WriteLineAsync($"user {name} ({role}) declared on {admin}: configure {permissions.Configure} write {permissions.Write} read {permissions.Read}").ConfigureAwait(false);
             }
 
-            if (!delete && roles.Exchanges.Count > 0)
+            // Each source's and subscriber's report exchange too: they may write it, not declare it.
+            var exchanges = roles.Exchanges.Concat(users.Select(u => Sluice.Brokers.Amqp.AmqpPermissions.ReportExchange(u.Role, u.Name)).OfType<string>()).Distinct(StringComparer.Ordinal).ToList();
+            if (!delete && exchanges.Count > 0)
             {
                 await using var broker = BrokerRegistry.Create(admin, NullLogger.Instance);
-                foreach (var exchange in roles.Exchanges)
+                foreach (var exchange in exchanges)
                 {
                     await broker.DeclareExchangeAsync(exchange, durable: true, ct).ConfigureAwait(false);
                     await context.Out.WriteLineAsync($"exchange {exchange} declared on {admin}").ConfigureAwait(false);

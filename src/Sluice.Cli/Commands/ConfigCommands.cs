@@ -175,7 +175,7 @@ internal static class ConfigCommands
 
     private static string Display(string key, object value) => value switch
     {
-        string s when key.Contains("broker", StringComparison.Ordinal) || s.Contains("://", StringComparison.Ordinal) => BrokerUrl.Redact(s),
+        string s when key.Contains("broker", StringComparison.Ordinal) || s.Contains("://", StringComparison.Ordinal) => ShowUrl(s),
         bool b => b ? "on" : "off",
         TimeSpan t => t.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s",
         int octal when key.StartsWith("perm", StringComparison.Ordinal) => Convert.ToString(octal, 8),
@@ -183,6 +183,27 @@ internal static class ConfigCommands
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => value.ToString() ?? string.Empty,
     };
+
+    /// <summary>
+    /// A URL as <c>show</c> prints it: never its password, and a broker URL with the user it logs in as (sr3's
+    /// <c>anonymous</c> when it names none), as <c>sr3 show</c> does.
+    /// </summary>
+    private static string ShowUrl(string url)
+    {
+        try
+        {
+            var parsed = BrokerUrl.Parse(url);
+            if (BrokerUrl.IsBrokerScheme(parsed.Scheme))
+            {
+                return (parsed with { User = parsed.EffectiveUser, Password = null }).ToString();
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return BrokerUrl.Redact(url);
+    }
 
     /// <summary>The resolved configuration as JSON, with sr3's option names, so tools can compare it with what sr3 resolves.</summary>
     internal static string ToJson(FlowConfig config)
@@ -197,8 +218,8 @@ internal static class ConfigCommands
             {
                 switch (value)
                 {
-                    case string s when key is "broker" or "post_broker":
-                        w.WriteString(key, BrokerUrl.Redact(s).Replace(":***@", "@", StringComparison.Ordinal));
+                    case string s when key.Contains("broker", StringComparison.Ordinal) || key is "admin" or "feeder":
+                        w.WriteString(key, ShowUrl(s).Replace(":***@", "@", StringComparison.Ordinal));
                         break;
                     case string s:
                         w.WriteString(key, BrokerUrl.Redact(s));

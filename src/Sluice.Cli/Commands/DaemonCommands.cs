@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Sluice.Cli.Progress;
+using Sluice.Core;
+using Sluice.Core.Brokers;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Logging;
@@ -132,40 +134,58 @@ internal static class DaemonCommands
             }
 
             Adapters.RegisterAll();
-            var definition = catalog.Define(component, name, credentials);
-            if (definition.Error is null && definition.Service is not null)
-            {
-                await using var service = await definition.Service(ct).ConfigureAwait(false);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                return 0;
-            }
-
-            if (definition.Error is not null || definition.Create is null)
-            {
-                await context.Error.WriteLineAsync(definition.Error).ConfigureAwait(false);
-                return 1;
-            }
-
-            await using var flow = await definition.Create(1, ct).ConfigureAwait(false);
-            running = flow;
             try
             {
-                await flow.RunAsync(ct).ConfigureAwait(false);
+                return await ForegroundAsync(context, catalog.Define(component, name, credentials), f => running = f, ct).ConfigureAwait(false);
+            }
+            catch (BrokerRefusedException ex)
+            {
+                await context.Error.WriteLineAsync($"{component}/{name}: {ex.Describe($"{component}/{name}")}").ConfigureAwait(false);
+                return 1;
+            }
+            catch (SluiceException ex)
+            {
+                await context.Error.WriteLineAsync($"{component}/{name}: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        });
+        yield return foreground;
+    }
+
+    /// <summary>Runs one flow (or a pump's servers) until cancelled; a configuration error is written and gives 1.</summary>
+    private static async Task<int> ForegroundAsync(CliContext context, FlowDefinition definition, Action<Flow> running, CancellationToken ct)
+    {
+        if (definition.Error is null && definition.Service is not null)
+        {
+            await using var service = await definition.Service(ct).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
             }
 
             return 0;
-        });
-        yield return foreground;
+        }
+
+        if (definition.Error is not null || definition.Create is null)
+        {
+            await context.Error.WriteLineAsync(definition.Error).ConfigureAwait(false);
+            return 1;
+        }
+
+        await using var flow = await definition.Create(1, ct).ConfigureAwait(false);
+        running(flow);
+        try
+        {
+            await flow.RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return 0;
     }
 
     private static readonly JsonSerializerOptions StatusJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -327,6 +347,13 @@ internal static class DaemonCommands
         }
 
         console.Write(table);
+
+        // Why a flow failed, in full: the table has room for the start of it only.
+        foreach (var f in flows.Where(f => f.State == RunStates.Failed && f.LastError is not null).OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            console.WriteLine($"{f.Name}: {f.LastError!.ReplaceLineEndings(" ")}");
+        }
+
         return 0;
     }
 

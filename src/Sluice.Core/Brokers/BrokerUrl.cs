@@ -6,6 +6,9 @@ namespace Sluice.Core.Brokers;
 /// </summary>
 public sealed record BrokerUrl
 {
+    /// <summary>The user a broker URL without one logs in as (sr3's <c>anonymous</c>, password <c>anonymous</c>).</summary>
+    public const string AnonymousUser = "anonymous";
+
     public required string Scheme { get; init; }
 
     public required string Host { get; init; }
@@ -17,10 +20,16 @@ public sealed record BrokerUrl
 
     public string? Password { get; init; }
 
+    /// <summary>The user this URL stands for: its own, or <see cref="AnonymousUser"/> when it names none.</summary>
+    public string EffectiveUser => User ?? AnonymousUser;
+
     /// <summary>The AMQP virtual host (<c>/</c> by default).</summary>
     public string VirtualHost { get; init; } = "/";
 
     public bool IsTls => Scheme is "amqps" or "mqtts";
+
+    /// <summary>A message broker's scheme (as opposed to a data server's): its URLs without a user mean <c>anonymous</c>.</summary>
+    public static bool IsBrokerScheme(string scheme) => scheme is "amqp" or "amqps" or "mqtt" or "mqtts";
 
     /// <summary>The port to connect to: the given one or the scheme's default.</summary>
     public int EffectivePort => Port != 0 ? Port : Scheme switch

@@ -106,7 +106,12 @@ public sealed class CredentialStore
             (parsed.User is null || e.User == parsed.User));
     }
 
-    /// <summary>The URL with the password from the store filled in (when the URL has none).</summary>
+    /// <summary>
+    /// The URL with the password from the store filled in (when the URL has none). A broker URL without a user logs in
+    /// as <c>anonymous</c>, as sr3's does: with the password the store holds for <c>anonymous</c> on that broker, else
+    /// (AMQP) the password <c>anonymous</c>. An MQTT URL without a user and nothing in the store stays without one: it
+    /// logs in the way MQTT says anonymous, with no user name.
+    /// </summary>
     public string Complete(string url)
     {
         Brokers.BrokerUrl parsed;
@@ -119,17 +124,30 @@ public sealed class CredentialStore
             return url; // file: URLs and the like carry no credentials
         }
 
-        if (parsed.Password is not null || Find(url) is not { } found)
+        if (parsed.Password is not null)
         {
             return url;
         }
 
-        var completed = parsed with { User = parsed.User ?? found.User, Password = found.Password };
-        var user = completed.User is null ? string.Empty : Uri.EscapeDataString(completed.User) + (completed.Password is null ? string.Empty : ":" + Uri.EscapeDataString(completed.Password)) + "@";
+        if (parsed.User is null && Brokers.BrokerUrl.IsBrokerScheme(parsed.Scheme))
+        {
+            var anonymous = WithUserInfo(url, Brokers.BrokerUrl.AnonymousUser, null);
+            var password = Find(anonymous)?.Password;
+            return password is null && parsed.Scheme is "mqtt" or "mqtts" ? url
+                : WithUserInfo(url, Brokers.BrokerUrl.AnonymousUser, password ?? Brokers.BrokerUrl.AnonymousUser);
+        }
+
+        return Find(url) is { } found ? WithUserInfo(url, parsed.User ?? found.User, found.Password) : url;
+    }
+
+    /// <summary>The URL with its user information replaced.</summary>
+    private static string WithUserInfo(string url, string? user, string? password)
+    {
+        var userInfo = user is null ? string.Empty : Uri.EscapeDataString(user) + (password is null ? string.Empty : ":" + Uri.EscapeDataString(password)) + "@";
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal) + 3;
         var at = url.IndexOf('@', schemeEnd);
         var slash = url.IndexOf('/', schemeEnd);
         var hostStart = at >= 0 && (slash < 0 || at < slash) ? at + 1 : schemeEnd;
-        return url[..schemeEnd] + user + url[hostStart..];
+        return url[..schemeEnd] + userInfo + url[hostStart..];
     }
 }

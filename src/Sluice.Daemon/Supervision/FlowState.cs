@@ -12,7 +12,10 @@ public enum FlowState
     /// <summary>It failed and is waiting to be restarted (with backoff).</summary>
     Restarting,
 
-    /// <summary>It cannot run (a configuration error); it will not be restarted until fixed.</summary>
+    /// <summary>
+    /// It cannot run: a configuration error (not restarted until fixed), or the broker refuses what the configuration
+    /// asks (asked again now and then, so it starts once the broker or the configuration is fixed).
+    /// </summary>
     Failed,
 
     /// <summary>It finished by itself (a one-shot post, messageCountMax).</summary>
@@ -47,7 +50,7 @@ public static class RunStates
     /// <summary>The configuration's state at <paramref name="now"/>.</summary>
     public static string Of(IReadOnlyList<InstanceView> instances, RunStateThresholds thresholds, DateTimeOffset now, bool configurationError = false)
     {
-        if (configurationError)
+        if (configurationError || instances.Any(i => i.State == FlowState.Failed))
         {
             return Failed;
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Brokers;
 using Sluice.Core.Flows;
 
 namespace Sluice.Daemon.Supervision;
@@ -15,6 +16,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
     private readonly TimeSpan _stopTimeout;
     private readonly Dictionary<string, Supervised> _flows = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+
+    /// <summary>How long a flow the broker refused waits before asking again.</summary>
+    private static readonly TimeSpan RefusedRetry = TimeSpan.FromSeconds(60);
 
     /// <summary>How long an aborted flow may take to end after its work was cut short.</summary>
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(10);
@@ -382,6 +386,24 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                         return;
                     }
                 }
+                catch (BrokerRefusedException ex) when (!stop.IsCancellationRequested)
+                {
+                    // The broker says no to what the configuration asks: failed, with what to do. Asked again now and
+                    // then (at the longest backoff), so the flow starts by itself once someone has done it.
+                    instance.LastError = ex.Describe(Definition.Name);
+                    instance.Restarts++;
+                    instance.State = FlowState.Failed;
+                    SupervisorLog.Refused(owner._logger, Definition.Name, instance.Number, instance.LastError, RefusedRetry.TotalSeconds);
+                    _ready.TrySetResult();
+                    try
+                    {
+                        await Task.Delay(RefusedRetry, owner._time, stop).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
                     instance.LastError = ex.Message;
@@ -532,6 +554,9 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
 
         [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; restarting in {Seconds}s")]
         public static partial void Crashed(ILogger logger, string flow, int instance, string reason, double seconds);
+
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; asking the broker again in {Seconds}s")]
+        public static partial void Refused(ILogger logger, string flow, int instance, string reason, double seconds);
 
         [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
         public static partial void ServicesSlow(ILogger logger, double seconds);

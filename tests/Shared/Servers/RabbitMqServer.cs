@@ -89,6 +89,30 @@ public sealed class RabbitMqServer : IAsyncLifetime
         return $"{_output}\n{(files.Length <= 4000 ? files : files[^4000..])}";
     }
 
+    /// <summary>
+    /// The URL of this broker without a user (what sr3 logs in as <c>anonymous</c>), after making the user
+    /// <c>anonymous</c> (password <c>anonymous</c>, every permission on <c>/</c>), as a pump that serves anonymous
+    /// subscribers has.
+    /// </summary>
+    public async Task<string> AnonymousUrlAsync()
+    {
+        await _managementLock.WaitAsync();
+        try
+        {
+            if (!(await RunCtlAsync("list_users", "--silent")).Split('\n').Any(l => l.Split('\t')[0] == "anonymous"))
+            {
+                await RunCtlAsync("add_user", "anonymous", "anonymous");
+                await RunCtlAsync("set_permissions", "-p", "/", "anonymous", ".*", ".*", ".*");
+            }
+        }
+        finally
+        {
+            _managementLock.Release();
+        }
+
+        return $"amqp://127.0.0.1:{Port}/";
+    }
+
     /// <summary>Turns on the management plugin (HTTP API on <see cref="ManagementPort"/>), for this run and later restarts.</summary>
     public async Task EnableManagementAsync()
     {

@@ -24,6 +24,33 @@ public class CredentialStoreTests
     }
 
     [Fact]
+    public void A_broker_url_without_a_user_logs_in_as_anonymous_with_the_password_credentials_give_it()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("credentials.conf");
+        File.WriteAllText(path, "amqps://alice:s3cret@pump.example/\namqp://anonymous:given@other.example/\nmqtt://anonymous:mq@other.example/\nsftp://bob:pw@pump.example/\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var store = CredentialStore.Load(path);
+
+        // Not alice, the only user credentials.conf has for that broker: anonymous, as sr3.
+        Assert.Equal("amqps://anonymous:anonymous@pump.example/", store.Complete("amqps://pump.example/"));
+        Assert.Equal("amqps://anonymous:anonymous@dd.weather.gc.ca/", CredentialStore.Empty.Complete("amqps://dd.weather.gc.ca/"));
+        Assert.Equal("amqp://anonymous:given@other.example/", store.Complete("amqp://other.example/"));
+        Assert.Equal("mqtt://anonymous:mq@other.example/", store.Complete("mqtt://other.example/"));
+
+        // MQTT with nothing for anonymous: no user name at all, MQTT's anonymous login (as sr3).
+        Assert.Equal("mqtt://pump.example/", store.Complete("mqtt://pump.example/"));
+        Assert.Equal("amqps://alice:s3cret@pump.example/", store.Complete("amqps://alice@pump.example/"));
+
+        // A data server's URL without a user still finds its entry.
+        Assert.Equal("sftp://bob:pw@pump.example/x", store.Complete("sftp://pump.example/x"));
+
+        var url = Sluice.Core.Brokers.BrokerUrl.Parse("amqps://dd.weather.gc.ca/");
+        Assert.Null(url.User);
+        Assert.Equal("anonymous", url.EffectiveUser);
+    }
+
+    [Fact]
     public void A_credentials_file_others_can_read_is_refused_with_the_fix()
     {
         using var dir = new TempDirectory();
