@@ -135,6 +135,8 @@ public static class InputComponents
         Source = config.String("source") ?? postUrl.User,
         FromCluster = config.String("cluster") ?? postUrl.Host,
         ToClusters = config.String("to_clusters"),
+        Rename = config.String("rename"),
+        Headers = config.Headers,
     };
 
     /// <summary>sr3 poll's options: <c>pollUrl</c> (or the older <c>destination</c>), <c>path</c>, schedule, file ages, <c>vip</c>.</summary>
@@ -224,6 +226,7 @@ public static class InputComponents
             Source = config.String("source") ?? postUrl.User,
             FromCluster = config.String("cluster") ?? postUrl.Host,
             ToClusters = config.String("to_clusters"),
+            Rename = config.String("rename"),
             Sleep = config.Duration("sleep", TimeSpan.FromMinutes(5)),
             ScheduledInterval = config.Duration("scheduled_interval"),
             ScheduledHours = hours,
