@@ -32,7 +32,7 @@ public class ReportFlowTests
             $"broker {embedded.Url("bob", "bob-pw")}/\nexchange xpublic\nsubtopic #\nreport on\nreject .*\ndirectory {dir.File("data")}\n");
         var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
         Assert.Equal("xr_bob", settings.ReportExchange);
-        await using var flow = await FlowFactory.CreateAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+        await using var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var running = flow.RunAsync(stop.Token);
 

@@ -157,7 +157,7 @@ internal static class ConfigCommands
 
         foreach (var mask in config.Masks)
         {
-            context.Out.WriteLine($"{(mask.Accept ? "accept" : "reject")} {mask.Pattern} (directory {mask.Directory ?? "-"}, mirror {(mask.Mirror ? "on" : "off")}, strip {mask.Strip ?? "0"}, flatten {mask.Flatten})");
+            context.Out.WriteLine($"{(mask.Accept ? "accept" : "reject")} {mask.Pattern} (directory {mask.Directory ?? "-"}, mirror {(mask.Mirror ? "on" : "off")}, strip {mask.Strip ?? "0"}, flatten {mask.Flatten}{(mask.Filename is { } filename ? $", filename {filename}" : string.Empty)})");
         }
 
         foreach (var callback in config.Callbacks)
@@ -271,6 +271,7 @@ internal static class ConfigCommands
                 w.WriteBoolean("mirror", m.Mirror);
                 w.WriteString("strip", m.Strip);
                 w.WriteString("flatten", m.Flatten);
+                w.WriteString("filename", m.Filename);
                 w.WriteString("file", m.File);
                 w.WriteNumber("line", m.Line);
                 w.WriteEndObject();

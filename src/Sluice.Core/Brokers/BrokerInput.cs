@@ -27,7 +27,7 @@ public sealed partial class BrokerInput(ISubscription subscription, ILogger logg
         {
             try
             {
-                batch.Add(new FlowMessage(MessageFormats.Decode(message.Wire), message.AckToken) { Received = now });
+                batch.Add(new FlowMessage(MessageFormats.Decode(message.Wire), message.AckToken) { Received = now, Exchange = message.Exchange });
             }
             catch (MessageFormatException ex)
             {

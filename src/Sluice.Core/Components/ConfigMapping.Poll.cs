@@ -96,6 +96,7 @@ public static partial class ConfigMapping
             Source = config.String("source") ?? postUrl.User,
             FromCluster = config.String("cluster") ?? postUrl.Host,
             ToClusters = config.String("to_clusters"),
+            Rename = config.String("rename"),
             Sleep = config.Duration("sleep", TimeSpan.FromMinutes(5)),
             ScheduledInterval = config.Duration("scheduled_interval"),
             ScheduledHours = hours,

@@ -46,6 +46,8 @@ public static partial class ConfigMapping
             Source = config.String("source") ?? postBroker?.User,
             FromCluster = config.String("cluster") ?? postBroker?.Host,
             ToClusters = config.String("to_clusters"),
+            Rename = config.String("rename"),
+            Headers = config.Headers,
             BufferSize = (int)Math.Clamp(config.Count("bufSize", FileIdentity.DefaultBufferSize), 4096, 64 << 20),
         };
     }

@@ -194,8 +194,11 @@ public static partial class ConfigMapping
         Directory = config.String("directory") ?? Directory.GetCurrentDirectory(),
         Mirror = config.Flag("mirror"),
         Strip = int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
-        // sr3: with a post_broker the next hop learns of the file only once it is complete, so no inflight name is needed.
-        Inflight = config.String("inflight") ?? (posts ? "NONE" : ".tmp"),
+        Flatten = config.String("flatten") ?? "/",
+        Filename = config.String("filename"),
+        // Also with a post_broker: the tree a sarra writes is what the pump's data server serves, and a reader
+        // listing it must not find a partial file under its final name.
+        Inflight = config.String("inflight") ?? ".tmp",
         AcceptSizeWrong = config.Flag("acceptSizeWrong"),
         Overwrite = config.Flag("overwrite", true),
         Metadata = new MetadataOptions
@@ -226,6 +229,7 @@ public static partial class ConfigMapping
         Mirror = config.Flag("mirror"),
         Strip = int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
         Flatten = config.String("flatten") ?? "/",
+        Filename = config.String("filename"),
         Inflight = config.String("inflight") ?? ".tmp",
         PostBaseUrl = posts ? config.String("post_baseUrl") ?? sendTo : null,
         PostBaseDir = config.String("post_baseDir"),
@@ -235,11 +239,13 @@ public static partial class ConfigMapping
         ServerOptions = url => ServerOptions(url, credentials),
     };
 
-    /// <summary>The placement a sender's accept lines start from: the remote <c>directory</c>, <c>mirror</c>, <c>strip</c>.</summary>
+    /// <summary>The placement a sender's accept lines start from: the remote <c>directory</c>, <c>mirror</c>, <c>strip</c>, <c>flatten</c>, <c>filename</c>.</summary>
     private static Placement SendPlacement(FlowConfig config) => new(
         config.String("directory") ?? string.Empty,
         config.Flag("mirror"),
-        int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0);
+        int.TryParse(config.String("strip"), NumberStyles.None, CultureInfo.InvariantCulture, out var strip) ? strip : 0,
+        config.String("flatten") ?? "/",
+        config.String("filename"));
 
     /// <summary>sr3's default report exchange: <c>xreport</c> for a feeder or admin user, else <c>xr_&lt;user&gt;</c>.</summary>
     private static string ReportExchange(FlowConfig config, BrokerUrl? reportBroker)
@@ -269,16 +275,20 @@ public static partial class ConfigMapping
 
     /// <summary>
     /// sr3's accept/reject: masks in order, first match wins, matched against <c>baseUrl + relPath</c>; an accepted message
-    /// takes the directory of its accept line (variables expanded for that message); unmatched ones follow <c>acceptUnmatched</c>.
+    /// takes the placement of its accept line (directory with variables expanded for that message, strip, flatten,
+    /// filename); unmatched ones follow <c>acceptUnmatched</c>. Before matching, each message gets what sr3 sets on
+    /// receipt (<see cref="NewMessageFields"/>: <c>header</c> values, its <c>source</c>).
     /// </summary>
     internal static Func<FlowMessage, FilterDecision> Filter(FlowConfig config, DownloadOptions? download, TimeProvider time, Placement? send = null)
     {
-        var placing = download is not null ? new Placement(download.Directory, download.Mirror, download.Strip) : send;
+        var placing = download is not null ? new Placement(download.Directory, download.Mirror, download.Strip, download.Flatten, download.Filename) : send;
         var masks = config.Masks;
         var acceptUnmatched = config.Flag("acceptUnmatched", true);
         var context = Variables.Context.Environment(time).With("PROGRAM", config.Component).With("CONFIG", config.Name);
+        var newFields = NewMessageFields(config);
         return item =>
         {
+            newFields(item);
             var m = item.Message;
             var url = m.BaseUrl + (m.RetrievePath ?? m.RelPath);
             foreach (var mask in masks)
@@ -297,7 +307,7 @@ public static partial class ConfigMapping
                 {
                     var directory = Variables.Expand(mask.Directory ?? placing.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl));
                     var strip = int.TryParse(mask.Strip, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : placing.Strip;
-                    item.Placement = new Placement(directory, mask.Mirror || placing.Mirror, strip);
+                    item.Placement = new Placement(directory, mask.Mirror || placing.Mirror, strip, mask.Flatten, mask.Filename);
                 }
 
                 return FilterDecision.Accept;
@@ -310,7 +320,7 @@ public static partial class ConfigMapping
 
             if (placing is not null && Variables.IsPerMessage(placing.Directory))
             {
-                item.Placement = new Placement(Variables.Expand(placing.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl)), placing.Mirror, placing.Strip);
+                item.Placement = placing with { Directory = Variables.Expand(placing.Directory, context, new Variables.MessageValues(m.Source, m.BaseUrl)) };
             }
 
             return FilterDecision.Accept;

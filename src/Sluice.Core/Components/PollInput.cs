@@ -357,14 +357,24 @@ public sealed partial class PollInput : IFlowInput
     private void EndPoll() =>
         PollLog.Polled(_logger, _options.Paths.Count, _announced, (_time.GetUtcNow() - _pollStarted).TotalMilliseconds);
 
-    private NotificationMessage Base(string pubTime, string path, MessageField[] order) =>
-        new(pubTime, _options.PostBaseUrl, RelPath(path))
+    private NotificationMessage Base(string pubTime, string path, MessageField[] order)
+    {
+        var m = new NotificationMessage(pubTime, _options.PostBaseUrl, RelPath(path))
         {
             Source = _options.Source,
             FromCluster = _options.FromCluster,
             ToClusters = _options.ToClusters,
             FieldOrder = order,
         };
+        if (_options.Rename is { } rename)
+        {
+            // sr3's fromFileInfo: the rename given (a directory when it ends in '/', the file's name then appended).
+            var renamed = Variables.Expand(rename, Variables.Context.Environment(_time));
+            m.Rename = rename.EndsWith('/') ? renamed + path[(path.LastIndexOf('/') + 1)..] : renamed;
+        }
+
+        return m;
+    }
 
     /// <summary>sr3's relPath for a listed path: the path as listed (the directory given, then the name), less <c>post_baseDir</c>.</summary>
     private string RelPath(string path)

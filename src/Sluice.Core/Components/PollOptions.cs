@@ -28,6 +28,9 @@ public sealed record PollOptions
     /// <summary>The <c>source</c> field.</summary>
     public string? Source { get; init; }
 
+    /// <summary>sr3's <c>rename</c>: the <c>rename</c> field of every message; ending in <c>/</c>, a directory the name is appended to.</summary>
+    public string? Rename { get; init; }
+
     /// <summary>The <c>from_cluster</c> field (<c>cluster</c>).</summary>
     public string? FromCluster { get; init; }
 

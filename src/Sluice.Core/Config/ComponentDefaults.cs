@@ -1,6 +1,9 @@
 namespace Sluice.Core.Config;
 
-/// <summary>Each component's defaults, as sr3 sets them before reading a configuration.</summary>
+/// <summary>
+/// Each component's defaults, as sr3 sets them before reading a configuration: the flow's (sarracenia/flow, with
+/// <c>mirror True</c>), then the component's own (subscribe alone turns <c>mirror</c> off).
+/// </summary>
 public static class ComponentDefaults
 {
     private static readonly string[] Common =
@@ -10,14 +13,14 @@ public static class ComponentDefaults
         "overwrite on", "timeCopy on", "permCopy on", "permDirDefault 0775", "logRotateCount 5", "logRotateInterval 1d",
         "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", "blockSize 1",
         "inlineByteMax 4096", "bufSize 1m", "timeout 300", "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
-        "sleep 0.1", "retry_ttl 5m", "mirror off", "download off", "delete off", "report off",
+        "sleep 0.1", "retry_ttl 5m", "mirror on", "download off", "delete off", "report off",
         "logEvents after_accept,after_work,after_post,on_housekeeping", "recursive on", "strip 0",
     ];
 
     private static readonly Dictionary<string, string[]> ByComponent = new(StringComparer.Ordinal)
     {
         ["subscribe"] = ["download on", "mirror off"],
-        ["sarra"] = ["download on", "mirror on"],
+        ["sarra"] = ["download on"],
         ["sender"] = ["download on"],
         ["shovel"] = ["download off"],
         ["winnow"] = ["download off", "nodupe_ttl 300"],

@@ -122,11 +122,26 @@ public static class ConfigLoader
                                 break;
                             }
 
+                            // sr3 splits the line on blanks: the pattern, then the accept's own filename keywords.
+                            var words = value.Split([' ', '\t'], 3, StringSplitOptions.RemoveEmptyEntries);
+                            var maskFilename = words.Length > 1 ? words[1] : values.GetValueOrDefault("filename") as string;
+                            if (words.Length > 1 && !Placing.Contains(component))
+                            {
+                                Error($"{words[1]}: a file name after the pattern {Placing.Refusal(component)}");
+                                break;
+                            }
+
+                            if (words.Length > 1 && Flows.Placement.CheckFilename(words[1]) is { } badFilename)
+                            {
+                                Error(badFilename);
+                                break;
+                            }
+
                             try
                             {
-                                masks.Add(new Mask(value, option == "accept", values.GetValueOrDefault("directory") as string,
+                                masks.Add(new Mask(words[0], option == "accept", values.GetValueOrDefault("directory") as string,
                                     values.GetValueOrDefault("mirror") is true, values.GetValueOrDefault("strip") as string,
-                                    values.GetValueOrDefault("flatten") as string ?? "/", values.GetValueOrDefault("rename") as string ?? values.GetValueOrDefault("filename") as string,
+                                    values.GetValueOrDefault("flatten") as string ?? "/", maskFilename == "None" ? null : maskFilename,
                                     entry.File, entry.Line));
                             }
                             catch (ArgumentException ex)
@@ -262,11 +277,40 @@ public static class ConfigLoader
                         {
                             Error("header needs name=value");
                         }
+                        else if (Flows.MessageFields.Reserved.Contains(value[..eq].Trim()))
+                        {
+                            Error($"{value[..eq].Trim()} is a field the flow sets from the file itself; a header cannot fix it");
+                        }
                         else
                         {
                             headers.Add(new(value[..eq].Trim(), value[(eq + 1)..].Trim()));
                         }
 
+                        break;
+                    }
+
+                    if (option is "rename" or "filename" && value == "None")
+                    {
+                        // sr3 reads None as no value.
+                        values.Remove(option);
+                        break;
+                    }
+
+                    if (option == "rename" && component is not ("post" or "watch" or "poll"))
+                    {
+                        Error($"names the files a post, watch or poll announces (their messages' rename field); a {component} does nothing with it in sr3: use filename DESTFN=name, or accept <pattern> DESTFN=name");
+                        break;
+                    }
+
+                    if (option is "flatten" or "filename" && !Placing.Contains(component))
+                    {
+                        Error(Placing.Refusal(component));
+                        break;
+                    }
+
+                    if (option == "filename" && Flows.Placement.CheckFilename(value) is { } badName)
+                    {
+                        Error(badName);
                         break;
                     }
 
@@ -359,7 +403,7 @@ public static class ConfigLoader
             fingerprintText.Append(key).Append('=').Append(v is string[] list ? string.Join(',', list) : Convert.ToString(v, CultureInfo.InvariantCulture)).Append('\n');
         }
 
-        foreach (var item in bindings.Cast<object>().Concat(masks.Select(m => (object)(m.Pattern, m.Accept, m.Directory, m.Mirror))).Concat(callbacks.Select(c => c.Value)).Concat(prepended.Select(c => c.Value)).Concat(headers.Cast<object>()))
+        foreach (var item in bindings.Cast<object>().Concat(masks.Select(m => (object)(m.Pattern, m.Accept, m.Directory, m.Mirror, m.Strip, m.Flatten, m.Filename))).Concat(callbacks.Select(c => c.Value)).Concat(prepended.Select(c => c.Value)).Concat(headers.Cast<object>()))
         {
             fingerprintText.Append(item).Append('\n');
         }
@@ -381,6 +425,17 @@ public static class ConfigLoader
             Warnings = diagnostics.Where(d => !d.IsError).ToList(),
             Fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprintText.ToString()))),
         };
+    }
+
+    /// <summary>The components that write the files they accept, where <c>flatten</c> and <c>filename</c> place them.</summary>
+    private static class Placing
+    {
+        private static readonly HashSet<string> Components = new(["subscribe", "sarra", "sender", "flow"], StringComparer.Ordinal);
+
+        public static bool Contains(string component) => Components.Contains(component);
+
+        public static string Refusal(string component) =>
+            $"names the files where they are written (subscribe, sarra, sender); a {component} writes no file, so it would do nothing";
     }
 
     /// <summary>

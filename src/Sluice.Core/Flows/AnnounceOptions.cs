@@ -31,6 +31,15 @@ public sealed record AnnounceOptions
     /// <summary>The <c>to_clusters</c> field.</summary>
     public string? ToClusters { get; init; }
 
+    /// <summary>
+    /// sr3's <c>rename</c>: the <c>rename</c> field of every message (variables expanded when it is built); ending in
+    /// <c>/</c>, a directory the file's name is appended to. A downloader writes the file under that name.
+    /// </summary>
+    public string? Rename { get; init; }
+
+    /// <summary>sr3's <c>header name=value</c>: set on every message.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
     /// <summary>Announce directories (mkdir) as well as files.</summary>
     public bool AnnounceDirectories { get; init; } = true;
 

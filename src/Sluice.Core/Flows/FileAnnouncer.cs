@@ -167,14 +167,25 @@ public sealed class FileAnnouncer(AnnounceOptions options, TimeProvider? time = 
         return full.TrimStart('/');
     }
 
-    private NotificationMessage Base(string path, MessageField[] order) =>
-        new(SrTime.Format(_time.GetUtcNow()), options.PostBaseUrl, RelPath(path))
+    private NotificationMessage Base(string path, MessageField[] order)
+    {
+        var m = new NotificationMessage(SrTime.Format(_time.GetUtcNow()), options.PostBaseUrl, RelPath(path))
         {
             Source = options.Source,
             FromCluster = options.FromCluster,
             ToClusters = options.ToClusters,
             FieldOrder = order,
         };
+        if (options.Rename is { } rename)
+        {
+            // sr3's fromFileInfo: the rename given (a directory when it ends in '/', the file's name then appended).
+            var renamed = Config.Variables.Expand(rename, Config.Variables.Context.Environment(_time));
+            m.Rename = rename.EndsWith('/') ? renamed + Path.GetFileName(path) : renamed;
+        }
+
+        MessageFields.ApplyHeaders(m, options.Headers);
+        return m;
+    }
 
     private static void FillStat(NotificationMessage m, FileInfo file)
     {

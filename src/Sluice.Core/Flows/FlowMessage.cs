@@ -49,6 +49,9 @@ public sealed class FlowMessage
     /// <summary>Its key in the flow's nodupe cache, remembered when it was accepted and committed when it is acknowledged.</summary>
     internal string? NoDupeKey { get; set; }
 
+    /// <summary>The exchange it was received from, or null when it did not come from a broker.</summary>
+    public string? Exchange { get; init; }
+
     /// <summary>When the flow received it.</summary>
     public DateTimeOffset Received { get; init; }
 }

@@ -12,6 +12,12 @@ public sealed record DownloadOptions
     /// <summary>Leading relPath directories to drop (<c>strip</c>).</summary>
     public int Strip { get; init; }
 
+    /// <summary>Replace the relPath's slashes by this in the file name (<c>flatten</c>); <c>/</c>: not flattened.</summary>
+    public string Flatten { get; init; } = "/";
+
+    /// <summary>sr3's <c>filename</c> (Sundew keywords: WHATFN, DESTFN=name, ...) for files no accept line placed; null: the name as announced.</summary>
+    public string? Filename { get; init; }
+
     /// <summary>How a file being written is hidden (<c>inflight</c>): <c>.tmp</c> (suffix), <c>tmp/</c>, <c>.</c> (prefix), or NONE.</summary>
     public string Inflight { get; init; } = ".tmp";
 

@@ -78,9 +78,9 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         }
     }
 
-    /// <summary>The file's place under the directory: the relPath (mirror, less <c>strip</c> directories) or the name.</summary>
+    /// <summary>The file's place under the directory: the relPath (mirror, less <c>strip</c> directories) or the name, flattened and renamed by <c>filename</c>.</summary>
     internal string Place(NotificationMessage message, Placement? placement = null) =>
-        Placement.RelativePath(message, placement?.Mirror ?? options.Mirror, placement?.Strip ?? options.Strip);
+        (placement ?? new Placement(options.Directory, options.Mirror, options.Strip, options.Flatten, options.Filename)).Place(message);
 
     private WorkOutcome FileOp(FlowMessage item, FileOp op, string target)
     {

@@ -24,6 +24,9 @@ public sealed record SendOptions
     /// <summary>Replace the relPath's slashes by this in the file name (<c>flatten</c>); <c>/</c>: not flattened.</summary>
     public string Flatten { get; init; } = "/";
 
+    /// <summary>sr3's <c>filename</c> (Sundew keywords: WHATFN, DESTFN=name, ...) for files no accept line placed; null: the name as announced.</summary>
+    public string? Filename { get; init; }
+
     /// <summary>How a file being written on the server is hidden (<c>inflight</c>): <c>.tmp</c> (sr3's default for senders), <c>.</c>, <c>tmp/</c> or NONE.</summary>
     public string Inflight { get; init; } = ".tmp";
 

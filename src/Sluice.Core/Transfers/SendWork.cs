@@ -102,7 +102,7 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
     private string RemotePath(NotificationMessage message, Placement? placement)
     {
         var directory = placement?.Directory ?? _options.Directory;
-        var placed = Placement.RelativePath(message, placement?.Mirror ?? _options.Mirror, placement?.Strip ?? _options.Strip, _options.Flatten);
+        var placed = (placement ?? new Placement(directory, _options.Mirror, _options.Strip, _options.Flatten, _options.Filename)).Place(message);
         return PathSafety.JoinRemote(directory, placed);
     }
 

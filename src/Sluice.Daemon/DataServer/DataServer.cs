@@ -137,7 +137,7 @@ public sealed class DataServer : IAsyncDisposable
         }
 
         var info = new FileInfo(path);
-        if (!info.Exists || relative.EndsWith('/'))
+        if (!info.Exists || relative.EndsWith('/') || IsInflight(info.Name))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -416,6 +416,17 @@ public sealed class DataServer : IAsyncDisposable
         name.Length > 1 + 1 + 32 + UploadSuffix.Length && name[0] == '.' && name.EndsWith(UploadSuffix, StringComparison.Ordinal) &&
         name[^(UploadSuffix.Length + 33)] == '.' && name.AsSpan(name.Length - UploadSuffix.Length - 32, 32).ContainsAnyExcept(LowerHex) is false;
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a file still being written: an upload in progress, or a flow's inflight name
+    /// (<c>.tmp</c>, sr3's usual suffix, which a sarra writing into the served tree uses). Neither listed nor served:
+    /// a reader sees a file only once it is complete, under its final name. Writers may still PUT and MOVE such names.
+    /// </summary>
+    internal static bool IsInflight(string name) =>
+        IsUploadInProgress(name) || (name.Length > InflightSuffix.Length && name.EndsWith(InflightSuffix, StringComparison.Ordinal));
+
+    /// <summary>The inflight suffix of flows (sr3's <c>inflight .tmp</c>, the default of downloads and sends).</summary>
+    private const string InflightSuffix = ".tmp";
+
     private static async Task WriteIndexAsync(HttpContext context, string directory)
     {
         var urlPath = context.Request.PathBase + context.Request.Path;
@@ -423,8 +434,8 @@ public sealed class DataServer : IAsyncDisposable
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<html>\n<head>\n<title>Index of {title}</title>\n</head>\n<body>\n<h1>Index of {title}</h1>\n<pre>Name                    Last modified      Size\n<hr>");
         html.Append("<a href=\"../\">Parent Directory</a>                             -\n");
-        // An upload in progress is not there yet: a poll of this index must not announce its temporary file.
-        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().Where(e => !IsUploadInProgress(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal);
+        // A file being written is not there yet: a poll of this index must not announce its temporary name.
+        var entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().Where(e => e is DirectoryInfo || !IsInflight(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
             var isDir = entry is DirectoryInfo;
