@@ -2,7 +2,7 @@ namespace Sluice.Core.Flows;
 
 public sealed partial class Flow
 {
-    private readonly SemaphoreSlim[] _fileStripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly Dictionary<string, FileGate> _fileGates = new(StringComparer.Ordinal);
 
     private async Task WorkLoopAsync(CancellationToken cancellationToken)
     {
@@ -22,9 +22,9 @@ public sealed partial class Flow
                 for (var attempt = 1; attempt <= attempts; attempt++)
                 {
                     // Two messages about one file (a create and a modify, say) are never worked at once: they would
-                    // write the same inflight file. sr3 works one message at a time, so this keeps its semantics.
-                    var stripe = _fileStripes[(int)((uint)StringComparer.Ordinal.GetHashCode(item.Message.RelPath) % (uint)_fileStripes.Length)];
-                    await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // write the same inflight file. sr3 works one message at a time, so this keeps its semantics. The
+                    // gate is the file's own: a transfer that hangs holds up only messages about the same file.
+                    var gate = await EnterFileAsync(item.Message.RelPath, cancellationToken).ConfigureAwait(false);
                     try
                     {
                         outcome = await _work.DoAsync(item, cancellationToken).ConfigureAwait(false);
@@ -37,7 +37,7 @@ public sealed partial class Flow
                     }
                     finally
                     {
-                        stripe.Release();
+                        LeaveFile(item.Message.RelPath, gate);
                     }
 
                     if (outcome != WorkOutcome.Retry)
@@ -76,5 +76,57 @@ public sealed partial class Flow
             Metrics.MarkProgress(_time.GetUtcNow());
             await _toPost.Writer.WriteAsync(item, CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private async Task<FileGate> EnterFileAsync(string relPath, CancellationToken cancellationToken)
+    {
+        FileGate? gate;
+        lock (_fileGates)
+        {
+            if (!_fileGates.TryGetValue(relPath, out gate))
+            {
+                gate = new FileGate();
+                _fileGates[relPath] = gate;
+            }
+
+            gate.Users++;
+        }
+
+        try
+        {
+            await gate.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return gate;
+        }
+        catch
+        {
+            Forget(relPath, gate);
+            throw;
+        }
+    }
+
+    private void LeaveFile(string relPath, FileGate gate)
+    {
+        gate.Semaphore.Release();
+        Forget(relPath, gate);
+    }
+
+    private void Forget(string relPath, FileGate gate)
+    {
+        lock (_fileGates)
+        {
+            if (--gate.Users == 0)
+            {
+                _fileGates.Remove(relPath);
+                gate.Semaphore.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One file's turn: held by the message being worked, waited for by the others about the same file.</summary>
+    private sealed class FileGate
+    {
+        public SemaphoreSlim Semaphore { get; } = new(1, 1);
+
+        public int Users { get; set; }
     }
 }

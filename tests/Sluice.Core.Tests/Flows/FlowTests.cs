@@ -66,6 +66,45 @@ public class FlowTests
     }
 
     [Fact]
+    public async Task A_transfer_that_hangs_holds_up_no_other_file()
+    {
+        // Messages about one file wait for each other; messages about other files never wait for a hung one (the
+        // gates were once shared by the hash of the path, and a hung file held up every file that shared its gate).
+        const int count = 400;
+        using var stuck = new ManualResetEventSlim();
+        var input = new MemoryInput(completeWhenEmpty: false);
+        for (var i = 0; i < count; i++)
+        {
+            input.Add(Msg(i));
+        }
+
+        var output = new MemoryOutput();
+        var flow = new Flow(Options() with { Batch = 50 }, input, new ScriptedWork((m, _) =>
+        {
+            if (m.Message.RelPath == "d/f5")
+            {
+                stuck.Wait();
+            }
+
+            return WorkOutcome.Ok;
+        }), output, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = flow.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow + Patience;
+        while (output.Published.Count < count - 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(count - 1, output.Published.Count);
+        Assert.DoesNotContain(output.Published, m => m.RelPath == "d/f5");
+        stuck.Set();
+        await stop.CancelAsync();
+        await running;
+        await flow.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_message_whose_work_never_finished_is_new_to_the_flow_that_takes_over_and_the_rest_are_duplicates()
     {
         using var state = new TempDirectory();
