@@ -170,22 +170,25 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             return (logger, null);
         }
 
-        var provider = new LogFileProvider(new LogFileOptions
-        {
-            Path = Path.Combine(paths.LogDirectory, LogFileOptions.FileName(component, name, instance)),
-            Level = config?.String("logLevel") switch
-            {
-                "debug" => LogLevel.Debug,
-                "warning" or "warn" => LogLevel.Warning,
-                "error" => LogLevel.Error,
-                "critical" => LogLevel.Critical,
-                _ => LogLevel.Information,
-            },
-            RotateCount = (int)(config?.Count("logRotateCount", 5) ?? 5),
-            RotateInterval = config?.Duration("logRotateInterval", TimeSpan.FromDays(1)) ?? TimeSpan.FromDays(1),
-        }, time);
+        var provider = new LogFileProvider(LogOptions(config, Path.Combine(paths.LogDirectory, LogFileOptions.FileName(component, name, instance))), time);
         return (provider.CreateLogger(component), new DisposableAdapter(provider));
     }
+
+    /// <summary>An instance's log file as its configuration asks: <c>logLevel</c> (<c>debug</c>), <c>logRotateCount</c>, <c>logRotateInterval</c>.</summary>
+    public static LogFileOptions LogOptions(FlowConfig? config, string path) => new()
+    {
+        Path = path,
+        Level = config?.Flag("debug") == true ? LogLevel.Debug : config?.String("logLevel") switch
+        {
+            "debug" => LogLevel.Debug,
+            "warning" or "warn" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            "critical" => LogLevel.Critical,
+            _ => LogLevel.Information,
+        },
+        RotateCount = (int)(config?.Count("logRotateCount", 5) ?? 5),
+        RotateInterval = config?.Duration("logRotateInterval", TimeSpan.FromDays(1)) ?? TimeSpan.FromDays(1),
+    };
 
     /// <summary>A running pump and the closer of its log.</summary>
     private sealed class Hosted(EmbeddedPump pump, IAsyncDisposable? closer) : IAsyncDisposable

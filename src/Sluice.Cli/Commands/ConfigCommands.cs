@@ -147,7 +147,9 @@ internal static class ConfigCommands
 
         foreach (var (key, value) in config.Values.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            context.Out.WriteLine($"{key} {Display(key, value)}");
+            // An option Sluice does not apply is marked, with why.
+            var mark = OptionSupport.Find(key) is { } notApplied && !notApplied.IsHarmless(value) ? $"    # not applied: {notApplied.Reason}" : string.Empty;
+            context.Out.WriteLine($"{key} {Display(key, value)}{mark}");
         }
 
         foreach (var binding in config.Bindings)

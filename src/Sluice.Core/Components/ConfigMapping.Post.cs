@@ -23,7 +23,7 @@ public static partial class ConfigMapping
         var identity = IdentitySetting.Default;
         try
         {
-            identity = IdentitySetting.Parse(config.String("identity") ?? "sha512");
+            identity = IdentitySetting.Parse(config.String("identity") ?? "sha512") with { ArbitraryValue = config.String("identity_arbitrary_value") };
         }
         catch (FormatException ex)
         {

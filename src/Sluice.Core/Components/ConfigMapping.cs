@@ -74,9 +74,20 @@ public static partial class ConfigMapping
 
         var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
         var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker)) : null;
+        if (config.String("nodupe_driver") is { } driver && driver != "disk")
+        {
+            errors.Add($"nodupe_driver {driver}: not supported by Sluice; the nodupe cache is kept on disk in the flow's state (nodupe_driver disk)");
+        }
+
+        if (config.String("queueType") is { } queueType && queueType != "classic")
+        {
+            errors.Add($"queueType {queueType}: not supported by Sluice; queues are RabbitMQ classic queues (queueType classic)");
+        }
+
         // Variables with no value (at their lines), callbacks that cannot run (at theirs), then what else is wrong.
         ConfigException.ThrowIfAny([.. config.Unresolved, .. callbackErrors, .. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
         var user = broker?.User ?? postBroker?.User ?? "anonymous";
+
         var download = subscribing && config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
             ? Download(config, postBroker is not null, credentials) with { StateDirectory = state }
             : null;
@@ -100,6 +111,7 @@ public static partial class ConfigMapping
                 MessageRateMax = config.Float("messageRateMax"),
                 StateDirectory = state,
                 Report = config.Flag("report"),
+                LogReject = config.Flag("logReject"),
                 ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
                 WorkVerb = config.Component == "sender" ? "sent" : "downloaded",
                 Concurrency = config.Component == "post" ? 1 : 4,
@@ -284,12 +296,18 @@ public static partial class ConfigMapping
         var placing = download is not null ? new Placement(download.Directory, download.Mirror, download.Strip, download.Flatten, download.Filename) : send;
         var masks = config.Masks;
         var acceptUnmatched = config.Flag("acceptUnmatched", true);
+        var inlineOnly = config.Flag("inlineOnly");
         var context = Variables.Context.Environment(time).With("PROGRAM", config.Component).With("CONFIG", config.Name);
         var newFields = NewMessageFields(config);
         return item =>
         {
             newFields(item);
             var m = item.Message;
+            if (inlineOnly && m.Content is null && m.FileOp is null)
+            {
+                return FilterDecision.Reject("no inline content (inlineOnly)");
+            }
+
             var url = m.BaseUrl + (m.RetrievePath ?? m.RelPath);
             foreach (var mask in masks)
             {

@@ -28,7 +28,7 @@ internal static class Sr3Callbacks
     public static readonly FrozenDictionary<string, Sr3Callback> All = new Sr3Callback[]
     {
         // The engine's own work.
-        Engine("log", "the flow logs sr3's event lines itself (logEvents, logLevel)"),
+        Engine("log", "the flow logs sr3's event lines itself (logLevel)"),
         Engine("gather.message", "a flow fed by a broker consumes its queue itself", Subscribing,
             "a watch, poll or post gathers from files or a server, not from a broker queue: use a subscribe, sarra, shovel or sender configuration"),
         Engine("gather.file", "the watch (or post) reads the tree named by path itself", Set("watch", "post"),

@@ -14,7 +14,7 @@ public static class ComponentDefaults
         "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", "blockSize 1",
         "inlineByteMax 4096", "bufSize 1m", "timeout 300", "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
         "sleep 0.1", "retry_ttl 5m", "mirror on", "download off", "delete off", "report off",
-        "logEvents after_accept,after_work,after_post,on_housekeeping", "recursive on", "strip 0",
+        "recursive on", "strip 0",
     ];
 
     private static readonly Dictionary<string, string[]> ByComponent = new(StringComparer.Ordinal)

@@ -87,7 +87,11 @@ public static class ConfigLoader
 
             if (Options.V2PluginOptions.Contains(entry.Option))
             {
-                Warning($"{entry.WrittenAs} {raw}: a v2 plugin; it needs converting to a callback (sluice convert reports these) and is ignored");
+                // Running the flow without the plugin would do something else than the configuration asks: it stops the
+                // flow (show and convert still read the file).
+                var message = $"{entry.WrittenAs} {raw}: a v2 plugin, which Sluice does not run; convert it to a callback or a run_* command (sluice convert reports what each needs)";
+                Warning(message);
+                unresolved[$"v2 plugin {entry.File}:{entry.Line}"] = new ConfigDiagnostic(entry.File, entry.Line, true, message);
                 continue;
             }
 
@@ -371,6 +375,18 @@ public static class ConfigLoader
 
                     values[option] = value;
                     break;
+            }
+
+            // An option Sluice does not apply: a warning when the file is read, and for a refused one an error that stops
+            // the flow when it is built (show still prints the file, marking it).
+            unresolved.Remove("not applied " + option);
+            if (!entry.File.StartsWith('<') && values.TryGetValue(option, out var set) && OptionSupport.Check(option, set, entry.File, entry.Line, entry.WrittenAs) is { } notApplied)
+            {
+                diagnostics.Add(notApplied with { IsError = false });
+                if (notApplied.IsError)
+                {
+                    unresolved["not applied " + option] = notApplied;
+                }
             }
         }
 

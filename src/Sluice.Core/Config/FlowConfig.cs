@@ -52,19 +52,25 @@ public sealed record FlowConfig
 
     public string FullName => Component + "/" + Name;
 
-    public bool Has(string name) => Values.ContainsKey(name);
+    public bool Has(string name) => Get(name, out _);
 
-    public string? String(string name) => Values.TryGetValue(name, out var v) ? v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+    public string? String(string name) => Get(name, out var v) ? v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
 
-    public bool Flag(string name, bool fallback = false) => Values.TryGetValue(name, out var v) && v is bool b ? b : fallback;
+    public bool Flag(string name, bool fallback = false) => Get(name, out var v) && v is bool b ? b : fallback;
 
-    public long Count(string name, long fallback = 0) => Values.TryGetValue(name, out var v) && v is long n ? n : fallback;
+    public long Count(string name, long fallback = 0) => Get(name, out var v) && v is long n ? n : fallback;
 
-    public double Float(string name, double fallback = 0) => Values.TryGetValue(name, out var v) ? v switch { double d => d, long l => l, _ => fallback } : fallback;
+    public double Float(string name, double fallback = 0) => Get(name, out var v) ? v switch { double d => d, long l => l, _ => fallback } : fallback;
 
-    public TimeSpan Duration(string name, TimeSpan fallback = default) => Values.TryGetValue(name, out var v) && v is TimeSpan t ? t : fallback;
+    public TimeSpan Duration(string name, TimeSpan fallback = default) => Get(name, out var v) && v is TimeSpan t ? t : fallback;
 
-    public int Octal(string name, int fallback = 0) => Values.TryGetValue(name, out var v) && v is int n ? n : fallback;
+    public int Octal(string name, int fallback = 0) => Get(name, out var v) && v is int n ? n : fallback;
 
-    public IReadOnlyList<string> List(string name) => Values.TryGetValue(name, out var v) && v is string[] list ? list : [];
+    public IReadOnlyList<string> List(string name) => Get(name, out var v) && v is string[] list ? list : [];
+
+    private bool Get(string name, out object? value)
+    {
+        OptionReads.Note(name);
+        return Values.TryGetValue(name, out value);
+    }
 }

@@ -51,7 +51,7 @@ public static class Options
         "post_exchange", "post_exchangeSuffix", "post_format", "post_topic", "post_topicPrefix", "queueName", "queueShare", "queueType",
         "sendTo", "rename", "report_exchange", "report_broker", "source", "strip", "timezone", "nodupe_driver", "nodupe_basis", "tlsRigour", "topic",
         "topicPrefix", "documentRoot", "post_documentRoot", "to_clusters", "outlet", "remote_config_url", "MemoryMax", "MemoryMultiplier",
-        "MemoryBaseLineFile", "pathReplace", "fdelay", "post_url", "dataServer",
+        "MemoryBaseLineFile", "pathReplace", "fdelay", "dataServer",
         "run_accept", "run_accept_item", "run_housekeeping", "run_post", "run_quarantine", "run_scan_item", "run_start", "run_stop",
         "run_work", "run_work_item",
     ];
@@ -214,6 +214,9 @@ public static class Options
         kinds["no_download"] = OptionKind.Flag;
         return kinds.ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    /// <summary>Every option by today's name.</summary>
+    public static IEnumerable<string> Names => Kinds.Keys;
 
     /// <summary>Today's name of an option (legacy names mapped), and its kind; null when sr3 does not know it.</summary>
     public static (string Name, OptionKind Kind)? Lookup(string name)

@@ -109,7 +109,7 @@ public sealed partial class Flow
                 item.Code = ReportCodes.Refused;
             }
 
-            FlowLog.Rejected(_logger, item.Code, item.Reason ?? ReportCodes.Describe(item.Code), item.Message.BaseUrl, item.Message.RelPath);
+            LogRejected(item.Code, item.Reason ?? ReportCodes.Describe(item.Code), item.Message);
         }
 
         Metrics.AddAccepted(worklist.Incoming.Count);

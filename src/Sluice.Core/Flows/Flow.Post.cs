@@ -85,7 +85,7 @@ public sealed partial class Flow
 
         foreach (var item in worklist.Rejected)
         {
-            FlowLog.Rejected(_logger, item.Code, item.Reason ?? ReportCodes.Describe(item.Code), item.Message.BaseUrl, item.Message.RelPath);
+            LogRejected(item.Code, item.Reason ?? ReportCodes.Describe(item.Code), item.Message);
         }
 
         var givenUp = QueueFailures(worklist.Failed);

@@ -170,6 +170,19 @@ public sealed partial class Flow : IAsyncDisposable
         }
     }
 
+    /// <summary>A rejected message, at info with <c>logReject</c> (sr3's option), else at debug as sr3 does.</summary>
+    private void LogRejected(int code, string reason, Messages.NotificationMessage message)
+    {
+        if (_options.LogReject)
+        {
+            FlowLog.Rejected(_logger, code, reason, message.BaseUrl, message.RelPath);
+        }
+        else
+        {
+            FlowLog.RejectedQuietly(_logger, code, reason, message.BaseUrl, message.RelPath);
+        }
+    }
+
     private bool CountReached => _options.MessageCountMax > 0 && Interlocked.Read(ref _handled) >= _options.MessageCountMax;
 
     /// <summary>

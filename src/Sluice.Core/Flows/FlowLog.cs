@@ -14,6 +14,9 @@ internal static partial class FlowLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "rejected: {Code} {Reason} {BaseUrl} {RelPath}")]
     public static partial void Rejected(ILogger logger, int code, string reason, string baseUrl, string relPath);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "rejected: {Code} {Reason} {BaseUrl} {RelPath}")]
+    public static partial void RejectedQuietly(ILogger logger, int code, string reason, string baseUrl, string relPath);
+
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "after_work {Verb} ok: {LocalPath}")]
     public static partial void WorkOk(ILogger logger, string verb, string localPath);
 

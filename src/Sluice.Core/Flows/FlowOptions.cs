@@ -49,6 +49,9 @@ public sealed record FlowOptions
     /// <summary>Where the flow keeps its state (nodupe journal, retry queues); null: in memory only.</summary>
     public string? StateDirectory { get; init; }
 
+    /// <summary>Log each rejected message at info (<c>logReject</c>); otherwise at debug, as sr3 does.</summary>
+    public bool LogReject { get; init; }
+
     /// <summary>Emit report messages (<c>report</c>).</summary>
     public bool Report { get; init; }
 

@@ -82,7 +82,7 @@ public class Sr3ExampleFlowTests
         ["subscribe/ddc_cap-xml.conf"] = (Outcome.Builds, []),
         ["subscribe/ddc_normal.conf"] = (Outcome.Builds, []),
         ["subscribe/download_all_nasa_earthdata.conf"] = (Outcome.Refused, []),
-        ["subscribe/downloademail.conf"] = (Outcome.Variable, []),
+        ["subscribe/downloademail.conf"] = (Outcome.Variable | Outcome.Refused, []),
         ["subscribe/ec_ninjo-a.conf"] = (Outcome.Builds, []),
         ["subscribe/get_copernicus.conf"] = (Outcome.Refused, []),
         ["subscribe/hpfxWIS2DownloadAll.conf"] = (Outcome.Builds, []),
@@ -92,9 +92,9 @@ public class Sr3ExampleFlowTests
         ["subscribe/ping.conf"] = (Outcome.NoServer, []),
         ["subscribe/pitcher_pull.conf"] = (Outcome.Variable, []),
         ["subscribe/sci2ec.conf"] = (Outcome.Variable, ["url"]),
-        ["subscribe/subnoaa.conf"] = (Outcome.Variable, []),
-        ["subscribe/subsoapshc.conf"] = (Outcome.Variable, []),
-        ["subscribe/subusgs.conf"] = (Outcome.Variable, []),
+        ["subscribe/subnoaa.conf"] = (Outcome.Variable | Outcome.Refused, []),
+        ["subscribe/subsoapshc.conf"] = (Outcome.Variable | Outcome.Refused, []),
+        ["subscribe/subusgs.conf"] = (Outcome.Variable | Outcome.Refused, []),
         ["watch/master.conf"] = (Outcome.Builds, []),
         ["watch/pitcher_client.conf"] = (Outcome.Variable, []),
         ["watch/pitcher_server.conf"] = (Outcome.Variable, []),
@@ -165,7 +165,7 @@ public class Sr3ExampleFlowTests
         foreach (var e in failure.Errors)
         {
             Assert.StartsWith(Fixtures.Sr3Configs, e.File, StringComparison.Ordinal);
-            if (e.Message.Contains("is not supported by Sluice", StringComparison.Ordinal) && e.Line > 0)
+            if ((e.Message.Contains("not supported by Sluice", StringComparison.Ordinal) || e.Message.Contains("a v2 plugin, which Sluice does not run", StringComparison.Ordinal)) && e.Line > 0)
             {
                 outcome |= Outcome.Refused;
             }
