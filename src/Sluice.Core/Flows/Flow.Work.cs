@@ -24,7 +24,10 @@ public sealed partial class Flow
                     // Two messages about one file (a create and a modify, say) are never worked at once: they would
                     // write the same inflight file. sr3 works one message at a time, so this keeps its semantics. The
                     // gate is the file's own: a transfer that hangs holds up only messages about the same file.
-                    var gate = await EnterFileAsync(item.Message.RelPath, cancellationToken).ConfigureAwait(false);
+                    // The work may change the message's relPath (a sender announces where it put the file): the gate is
+                    // left under the name it was entered with.
+                    var relPath = item.Message.RelPath;
+                    var gate = await EnterFileAsync(relPath, cancellationToken).ConfigureAwait(false);
                     try
                     {
                         outcome = await _work.DoAsync(item, cancellationToken).ConfigureAwait(false);
@@ -37,7 +40,7 @@ public sealed partial class Flow
                     }
                     finally
                     {
-                        LeaveFile(item.Message.RelPath, gate);
+                        LeaveFile(relPath, gate);
                     }
 
                     if (outcome != WorkOutcome.Retry)
@@ -116,7 +119,11 @@ public sealed partial class Flow
         {
             if (--gate.Users == 0)
             {
-                _fileGates.Remove(relPath);
+                if (_fileGates.TryGetValue(relPath, out var current) && ReferenceEquals(current, gate))
+                {
+                    _fileGates.Remove(relPath);
+                }
+
                 gate.Semaphore.Dispose();
             }
         }

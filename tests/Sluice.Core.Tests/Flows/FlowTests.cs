@@ -105,6 +105,30 @@ public class FlowTests
     }
 
     [Fact]
+    public async Task Work_that_renames_a_message_leaves_the_gate_of_the_file_it_was_about()
+    {
+        // A sender announces where it put a file: its work changes the relPath. The file's gate is still the old name's.
+        var input = new MemoryInput();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                input.Add(Msg(i));
+            }
+        }
+
+        var output = new MemoryOutput();
+        await using var flow = new Flow(Options() with { Batch = 5 }, input, new ScriptedWork((m, _) =>
+        {
+            m.Message.RelPath = "sent/" + m.Message.RelPath;
+            return WorkOutcome.Ok;
+        }), output, NullLogger.Instance);
+        await RunAsync(flow);
+        Assert.Equal(15, output.Published.Count);
+        Assert.All(output.Published, m => Assert.StartsWith("sent/d/f", m.RelPath, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_message_whose_work_never_finished_is_new_to_the_flow_that_takes_over_and_the_rest_are_duplicates()
     {
         using var state = new TempDirectory();
