@@ -271,7 +271,7 @@ public sealed partial class FtpTransfer : ITransfer
                 if (start != 150 && start != 125)
                 {
                     dataClient?.Dispose();
-                    throw new TransferException(Options.Url, $"{Verb(command)}: {start} {startText}", isTransient: start < 500);
+                    throw Refused(Verb(command), start, startText);
                 }
 
                 dataClient ??= await OperationTimeout.RunAsync(Options, "data connection", _ => passive!, cancellationToken).ConfigureAwait(false);
@@ -297,7 +297,7 @@ public sealed partial class FtpTransfer : ITransfer
                 var (end, endText) = await OperationTimeout.RunAsync(Options, command, ReadReplyAsync, cancellationToken).ConfigureAwait(false);
                 if (end != 226 && end != 250 && !(partial && end is 426 or 450 or 451))
                 {
-                    throw new TransferException(Options.Url, $"{Verb(command)}: {end} {endText}", isTransient: end < 500);
+                    throw Refused(Verb(command), end, endText);
                 }
 
                 return result;
@@ -346,11 +346,18 @@ public sealed partial class FtpTransfer : ITransfer
     {
         if (reply.Code != expected)
         {
-            throw new TransferException(Options.Url, $"{what}: {reply.Code} {reply.Text}", isTransient: reply.Code < 500);
+            throw Refused(what, reply.Code, reply.Text);
         }
 
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// A refused command: 4xx are transient, 5xx are not; 550 is RFC 959's "file unavailable (not found, no access)",
+    /// which servers answer for a path that is not there (vsftpd answers it for an unreadable file too).
+    /// </summary>
+    private TransferException Refused(string what, int code, string text) =>
+        new(Options.Url, $"{what}: {code} {text}", isTransient: code < 500) { IsNotFound = code == 550 };
 
     /// <summary>Sends one command and reads its reply. Commands are never logged (PASS carries the password).</summary>
     private async Task<(int Code, string Text)> SendAsync(string command, CancellationToken cancellationToken)

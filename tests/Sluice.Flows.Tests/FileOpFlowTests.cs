@@ -3,7 +3,7 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Tests.Servers;
 
 namespace Sluice.Flows.Tests;

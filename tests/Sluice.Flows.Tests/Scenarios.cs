@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Components;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Tests.Servers;
 
 namespace Sluice.Flows.Tests;

@@ -4,6 +4,7 @@ using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Tests.Servers;
 using Sluice.Transfers.Tests;
 

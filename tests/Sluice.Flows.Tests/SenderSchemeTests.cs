@@ -5,6 +5,7 @@ using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Daemon.Pump;
 using Sluice.Tests.Servers;
 using Sluice.Transfers.Tests;

@@ -1,4 +1,6 @@
+using Sluice.Core.Flows;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Transfers.Ftp;
 
 namespace Sluice.Transfers.Tests;
@@ -126,6 +128,25 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
         var e = await Assert.ThrowsAsync<TransferException>(() => ftp.ConnectAsync(CancellationToken.None));
         Assert.False(e.IsTransient);
         Assert.DoesNotContain("not-it", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_not_found_and_its_message_rejected_404_and_deleting_it_is_not_found_too()
+    {
+        Directory.CreateDirectory(Path.Combine(vsftpd.Home, _dir));
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+
+        var get = await Assert.ThrowsAsync<TransferException>(() => Receiver.ReceiveAsync(ftp, Request("gone.bin", 10, "x"), new ReceiveOptions(), CancellationToken.None));
+        Assert.True(get.IsNotFound, get.Message);
+        Assert.Equal(new Disposition(DispositionKind.Reject, ReportCodes.NotFound), Disposition.For(get));
+
+        var delete = await Assert.ThrowsAsync<TransferException>(() => ftp.DeleteAsync($"{_dir}/gone.bin", CancellationToken.None));
+        Assert.True(delete.IsNotFound, delete.Message);
+
+        // The connection is still good for a file that is there.
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, "here.bin"), 1000);
+        var result = await Receiver.ReceiveAsync(ftp, Request("here.bin", 1000, sum), new ReceiveOptions(), CancellationToken.None);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
     }
 
     private ReceiveRequest Request(string name, long size, string sum) =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Transfers.Tests;
 

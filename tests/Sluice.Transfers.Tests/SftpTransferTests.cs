@@ -1,4 +1,5 @@
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Transfers.Sftp;
 
 namespace Sluice.Transfers.Tests;

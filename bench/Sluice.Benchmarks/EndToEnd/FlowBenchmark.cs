@@ -10,7 +10,7 @@ using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Benchmarks.EndToEnd;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Transfers.Sftp;
 
 namespace Sluice.Benchmarks.Transfers;

@@ -106,7 +106,7 @@ public static partial class ConfigMapping
             FileAgeMax = config.Duration("fileAgeMax"),
             ListingTimeZone = listingTimeZone,
             Vip = vips,
-            ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)) },
+            ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout) },
         };
     }
 

@@ -3,6 +3,7 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Core.Components;
 
@@ -226,7 +227,7 @@ public static partial class ConfigMapping
         Discard = config.Flag("discard"),
         ByteRateMax = config.Count("byteRateMax"),
         FileSizeMax = config.Count("fileSizeMax"),
-        Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
+        Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout),
         BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
         TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
         ServerOptions = url => ServerOptions(url, credentials),
@@ -245,7 +246,7 @@ public static partial class ConfigMapping
         Inflight = config.String("inflight") ?? ".tmp",
         PostBaseUrl = posts ? config.String("post_baseUrl") ?? sendTo : null,
         PostBaseDir = config.String("post_baseDir"),
-        Timeout = config.Duration("timeout", TimeSpan.FromSeconds(300)),
+        Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout),
         BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
         TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
         ServerOptions = url => ServerOptions(url, credentials),

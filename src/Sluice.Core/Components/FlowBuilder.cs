@@ -3,7 +3,7 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Core.Components;
 

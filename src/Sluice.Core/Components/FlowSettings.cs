@@ -1,6 +1,6 @@
 using Sluice.Core.Brokers;
 using Sluice.Core.Flows;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Core.Components;
 

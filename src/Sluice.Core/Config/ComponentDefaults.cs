@@ -1,3 +1,6 @@
+using System.Globalization;
+using Sluice.Core.Transfers;
+
 namespace Sluice.Core.Config;
 
 /// <summary>
@@ -12,7 +15,7 @@ public static class ComponentDefaults
         "topicPrefix v03", "post_topicPrefix v03", "post_format v03", "instances 1", "durable on", "queueBind on", "queueDeclare on",
         "overwrite on", "timeCopy on", "permCopy on", "permDirDefault 0775", "logRotateCount 5", "logRotateInterval 1d",
         "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", "blockSize 1",
-        "inlineByteMax 4096", "bufSize 1m", "timeout 300", "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
+        "inlineByteMax 4096", "bufSize 1m", "timeout " + TransferOptions.DefaultTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
         "sleep 0.1", "retry_ttl 5m", "mirror on", "download off", "delete off", "report off",
         "recursive on", "strip 0",
     ];

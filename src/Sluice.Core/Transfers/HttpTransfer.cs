@@ -315,7 +315,7 @@ public sealed partial class HttpTransfer : ITransfer
             var transient = code >= 500 || code == 408 || code == 429;
             throw new TransferException(Options.Url, $"{request.Method} {request.RequestUri?.AbsolutePath}: HTTP {code} {reason}{detail}", transient)
             {
-                IsNotFound = code == 404,
+                IsNotFound = code is 404 or 410,
                 StatusCode = code,
             };
         }

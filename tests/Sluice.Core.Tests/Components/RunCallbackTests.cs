@@ -5,7 +5,7 @@ using Sluice.Core.Formats;
 using Sluice.Core.Logging;
 using Sluice.Core.Messages;
 using Sluice.Core.Tests.Flows;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Core.Tests.Components;
 

@@ -1,5 +1,7 @@
 using Sluice.Core.Components;
 using Sluice.Core.Config;
+using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 
 namespace Sluice.Core.Tests.Components;
 
@@ -17,7 +19,7 @@ public class SenderConfigTests
     public void A_sender_configuration_sends_to_sendTo_with_sr3s_defaults_and_announces_there()
     {
         var settings = Map("sender", "broker amqp://alice@pump/\nexchange xs_alice\ndestination sftp://bob@store/\ndirectory /srv/in\nmirror on\nflatten -\npost_broker amqp://alice@pump/\npost_exchange xpublic\n");
-        var send = Assert.IsType<Sluice.Core.Transfers.SendOptions>(settings.Send);
+        var send = Assert.IsType<SendOptions>(settings.Send);
         Assert.Equal("sftp://bob@store/", send.SendTo);
         Assert.Equal("/srv/in", send.Directory);
         Assert.True(send.Mirror);
@@ -27,6 +29,20 @@ public class SenderConfigTests
         Assert.Null(settings.Download);
         Assert.Equal(["xpublic"], settings.PostExchanges);
         Assert.Contains("sender", ConfigMapping.SubscribingComponents);
+    }
+
+    [Fact]
+    public void Timeout_is_sr3s_300_s_by_default_in_the_configuration_and_the_engine_alike_and_applied_when_set()
+    {
+        const string sender = "broker amqp://alice@pump/\nexchange xs_alice\ndestination sftp://bob@store/\n";
+        Assert.Equal(TimeSpan.FromSeconds(300), TransferOptions.DefaultTimeout);
+        Assert.Equal(TransferOptions.DefaultTimeout, new TransferOptions { Url = "sftp://bob@store/" }.Timeout);
+        Assert.Equal(TransferOptions.DefaultTimeout, new DownloadOptions { Directory = "/srv" }.Timeout);
+        Assert.Equal(TransferOptions.DefaultTimeout, new SendOptions { SendTo = "sftp://bob@store/" }.Timeout);
+        Assert.Equal(TransferOptions.DefaultTimeout, Map("sender", sender).Send!.Timeout);
+        Assert.Equal(TransferOptions.DefaultTimeout, Map("subscribe", "broker amqp://alice@pump/\nexchange xpublic\nsubtopic #\ndirectory /srv\n").Download!.Timeout);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), Map("sender", sender + "timeout 7\n").Send!.Timeout);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Daemon.DataServer;
 
 namespace Sluice.Core.Tests.Flows;

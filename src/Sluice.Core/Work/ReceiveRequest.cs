@@ -1,4 +1,6 @@
-namespace Sluice.Core.Transfers;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// One file to download: where it is on the server, where it goes (a directory plus a path

@@ -1,4 +1,6 @@
-namespace Sluice.Core.Transfers;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Work;
 
 /// <summary>Where and how a sender pushes local files (sr3's <c>sendTo</c>, placement and inflight options).</summary>
 public sealed record SendOptions
@@ -37,7 +39,7 @@ public sealed record SendOptions
     public string? PostBaseDir { get; init; }
 
     /// <summary><c>timeout</c> of each transfer operation.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; init; } = TransferOptions.DefaultTimeout;
 
     /// <summary><c>bufSize</c>.</summary>
     public int BufSize { get; init; } = 1 << 20;

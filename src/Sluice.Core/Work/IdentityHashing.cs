@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>Incremental checksums by sr3 method name.</summary>
 internal static class IdentityHashing

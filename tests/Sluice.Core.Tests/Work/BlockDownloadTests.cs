@@ -9,11 +9,11 @@ using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
-using Sluice.Core.Transfers;
+using Sluice.Core.Work;
 using Sluice.Daemon.DataServer;
 using Sluice.Tests.Servers;
 
-namespace Sluice.Core.Tests;
+namespace Sluice.Core.Tests.Work;
 
 /// <summary>
 /// Partitioned files end to end: <c>sluice post --blockSize</c> of a 25 MiB file, one message per block through a real

@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
+using Sluice.Core.Transfers;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// The work of a sender: push each announced local file to the server of <c>sendTo</c> under an inflight name, then
@@ -57,25 +58,16 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
 
             return outcome;
         }
-        catch (UnsafePathException ex)
+        catch (Exception ex) when (Disposition.For(ex) is { } disposition)
         {
-            item.Code = ReportCodes.Refused;
-            item.Reason = ex.Message;
-            return WorkOutcome.Reject;
-        }
-        catch (TransferException ex)
-        {
-            _madeDirectories.Clear();
-            item.Code = ex.IsTransient ? ReportCodes.Failed : ReportCodes.Refused;
-            item.Reason = ex.Message;
-            return ex.IsTransient ? WorkOutcome.Retry : WorkOutcome.Reject;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Reading the local file failed (permissions, a disk error): retry later, the message is not lost.
-            item.Code = ReportCodes.Failed;
-            item.Reason = $"{item.LocalPath}: {ex.Message}";
-            return WorkOutcome.Retry;
+            if (ex is TransferException)
+            {
+                // A reconnect, or a refusal that may mean a directory went away: make directories afresh.
+                _madeDirectories.Clear();
+            }
+
+            // A local failure (reading the file: permissions, a disk error) names the file; a transfer's the server.
+            return disposition.Apply(item, ex is IOException or UnauthorizedAccessException ? $"{item.LocalPath}: {ex.Message}" : ex.Message);
         }
     }
 

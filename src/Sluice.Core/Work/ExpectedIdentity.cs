@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// The identity a message announces: sr3's method name (<c>sha512</c>, <c>md5</c>, <c>sha256</c>,

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// A write-only stream that hashes what passes through it into an inner stream: a local file. Its writes go to the

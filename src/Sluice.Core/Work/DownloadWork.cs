@@ -2,8 +2,9 @@ using Sluice.Core.Checksums;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
+using Sluice.Core.Transfers;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// The work of subscribe and sarra: download each announced file into the flow's directory under an inflight
@@ -29,11 +30,9 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         {
             target = PathSafety.Resolve(root, Place(message, item.Placement));
         }
-        catch (UnsafePathException ex)
+        catch (Exception ex) when (Disposition.For(ex) is { } disposition)
         {
-            item.Code = ReportCodes.Refused;
-            item.Reason = ex.Message;
-            return WorkOutcome.Reject;
+            return disposition.Apply(item, ex.Message);
         }
 
         item.LocalPath = target;
@@ -49,32 +48,10 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
 
             return outcome;
         }
-        catch (UnsafePathException ex)
+        catch (Exception ex) when (Disposition.For(ex) is { } disposition)
         {
-            item.Code = ReportCodes.Refused;
-            item.Reason = ex.Message;
-            return WorkOutcome.Reject;
-        }
-        catch (TransferException ex)
-        {
-            // Not found may be a race with the source: retried until retry_ttl, like a server that is down.
-            var notFound = ex.Message.Contains("404", StringComparison.Ordinal) || ex.Message.Contains("no such file", StringComparison.Ordinal);
-            item.Code = ex.IsTransient ? ReportCodes.Failed : notFound ? ReportCodes.NotFound : ReportCodes.Refused;
-            item.Reason = ex.Message;
-            return ex.IsTransient || notFound ? WorkOutcome.Retry : WorkOutcome.Reject;
-        }
-        catch (IOException ex)
-        {
-            // A full disk, a permission problem: retry later, the message is not lost.
-            item.Code = ReportCodes.Failed;
-            item.Reason = $"{target}: {ex.Message}";
-            return WorkOutcome.Retry;
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            item.Code = ReportCodes.Failed;
-            item.Reason = $"{target}: {ex.Message}";
-            return WorkOutcome.Retry;
+            // A local failure names the file; a transfer's names the server.
+            return disposition.Apply(item, ex is IOException or UnauthorizedAccessException ? $"{target}: {ex.Message}" : ex.Message);
         }
     }
 
@@ -193,17 +170,8 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         }
         else
         {
-            try
-            {
-                using var lease = _transfers.Rent(message.BaseUrl);
-                result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TransferVerificationException ex)
-            {
-                item.Code = ex.ReportCode == 417 ? ReportCodes.Corrupt : ReportCodes.Failed;
-                item.Reason = ex.Message;
-                return WorkOutcome.Retry;
-            }
+            using var lease = _transfers.Rent(message.BaseUrl);
+            result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
         }
 
         if (message.Identity?.Method == "cod" && result.ComputedIdentity is { } computed)
@@ -227,7 +195,14 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         if (options.DeleteSource)
         {
             using var lease = _transfers.Rent(message.BaseUrl);
-            await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransferException ex) when (ex.IsNotFound)
+            {
+                // Removed at the source already: what delete wants.
+            }
         }
 
         if (options.Discard)

@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>Applies <see cref="MetadataOptions"/> to a received file, as sr3 does after a download.</summary>
 public static class FileMetadata

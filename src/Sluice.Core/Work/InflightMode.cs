@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>sr3's <c>inflight</c>: how a file being written is hidden from readers.</summary>
 public enum InflightMode

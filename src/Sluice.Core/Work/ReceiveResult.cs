@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// A completed download: the final path, its size, the identity computed while receiving (for

@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// sr3's <c>byteRateMax</c>: holds the bytes copied by every transfer of a flow instance to at most

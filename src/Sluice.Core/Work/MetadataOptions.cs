@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>sr3's <c>timeCopy</c>, <c>permCopy</c>, <c>permDefault</c>, <c>permDirDefault</c>.</summary>
 public sealed record MetadataOptions

@@ -2,8 +2,9 @@ using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Logging;
+using Sluice.Core.Work;
 
-namespace Sluice.Core.Tests.Components;
+namespace Sluice.Core.Tests.Work;
 
 public class ReportWorkTests
 {

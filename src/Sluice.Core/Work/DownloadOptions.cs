@@ -1,4 +1,6 @@
-namespace Sluice.Core.Transfers;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Work;
 
 /// <summary>Where and how a subscribe or sarra writes what it downloads (sr3's placement and transfer options).</summary>
 public sealed record DownloadOptions
@@ -40,7 +42,7 @@ public sealed record DownloadOptions
     public bool DeleteSource { get; init; }
 
     /// <summary><c>timeout</c> of each transfer operation.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan Timeout { get; init; } = TransferOptions.DefaultTimeout;
 
     /// <summary><c>bufSize</c>.</summary>
     public int BufSize { get; init; } = 1 << 20;

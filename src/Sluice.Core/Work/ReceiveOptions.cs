@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>How <see cref="Receiver"/> writes and checks a downloaded file (sr3's options of the same names).</summary>
 public sealed record ReceiveOptions

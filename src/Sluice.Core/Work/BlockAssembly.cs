@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
+using Sluice.Core.Transfers;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// Partitioned downloads, as sr3 announces them: one message per block (<c>blocks.number</c> of the count, the block's

@@ -1,4 +1,4 @@
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>What did not match when a received file was verified.</summary>
 public enum VerificationFailure

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Components;
 using Sluice.Core.Flows;
 
-namespace Sluice.Core.Components;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// The work of the <c>report</c> component: each report message consumed is logged (its code, message, file, who

@@ -1,4 +1,6 @@
-namespace Sluice.Core.Transfers;
+using Sluice.Core.Transfers;
+
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// A downloaded file did not match what its notification message announced (size or identity),

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
+using Sluice.Core.Transfers;
 
-namespace Sluice.Core.Transfers;
+namespace Sluice.Core.Work;
 
 /// <summary>
 /// Downloads one file with any <see cref="ITransfer"/>: writes it under its inflight name, checks
