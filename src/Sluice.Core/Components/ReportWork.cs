@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Flows;
+using Sluice.Core.Logging;
 
 namespace Sluice.Core.Components;
 
@@ -26,6 +27,6 @@ public sealed partial class ReportWork(ILogger logger) : IFlowWork
         return ValueTask.FromResult(WorkOutcome.Ok);
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "report: {Code} {Reason} {BaseUrl} {RelPath} by {By} at {TimeCompleted}")]
+    [LoggerMessage(EventId = LogEvents.Report.Reported, Level = LogLevel.Information, Message = "report: {Code} {Reason} {BaseUrl} {RelPath} by {By} at {TimeCompleted}")]
     private static partial void Reported(ILogger logger, int code, string reason, string baseUrl, string relPath, string by, string timeCompleted);
 }
