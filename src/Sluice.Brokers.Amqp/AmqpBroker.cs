@@ -47,11 +47,12 @@ public sealed partial class AmqpBroker : IBroker
         }
     }
 
-    /// <summary>Registers the <c>amqp</c> and <c>amqps</c> schemes.</summary>
-    public static void Register()
+    /// <summary>Registers the <c>amqp</c> and <c>amqps</c> schemes in <paramref name="registry"/>.</summary>
+    public static void Register(BrokerRegistry registry)
     {
-        BrokerRegistry.Register("amqp", (url, logger, time) => new AmqpBroker(url, logger, time));
-        BrokerRegistry.Register("amqps", (url, logger, time) => new AmqpBroker(url, logger, time));
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Register("amqp", (url, logger, time) => new AmqpBroker(url, logger, time));
+        registry.Register("amqps", (url, logger, time) => new AmqpBroker(url, logger, time));
     }
 
     public BrokerUrl Url { get; }
