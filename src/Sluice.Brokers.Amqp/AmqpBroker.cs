@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Sluice.Core.Brokers;
+using Sluice.Core.Logging;
 
 namespace Sluice.Brokers.Amqp;
 
@@ -46,11 +47,12 @@ public sealed partial class AmqpBroker : IBroker
         }
     }
 
-    /// <summary>Registers the <c>amqp</c> and <c>amqps</c> schemes.</summary>
-    public static void Register()
+    /// <summary>Registers the <c>amqp</c> and <c>amqps</c> schemes in <paramref name="registry"/>.</summary>
+    public static void Register(BrokerRegistry registry)
     {
-        BrokerRegistry.Register("amqp", (url, logger, time) => new AmqpBroker(url, logger, time));
-        BrokerRegistry.Register("amqps", (url, logger, time) => new AmqpBroker(url, logger, time));
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Register("amqp", (url, logger, time) => new AmqpBroker(url, logger, time));
+        registry.Register("amqps", (url, logger, time) => new AmqpBroker(url, logger, time));
     }
 
     public BrokerUrl Url { get; }
@@ -167,10 +169,10 @@ public sealed partial class AmqpBroker : IBroker
 
     private static partial class AmqpLog
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "connected to {Broker}")]
+        [LoggerMessage(EventId = LogEvents.Amqp.Connected, Level = LogLevel.Information, Message = "connected to {Broker}")]
         public static partial void Connected(ILogger logger, string broker);
 
-        [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "cannot connect to {Broker}: {Reason}; trying again in {Seconds:F1}s")]
+        [LoggerMessage(EventId = LogEvents.Amqp.ConnectFailed, Level = LogLevel.Warning, Message = "cannot connect to {Broker}: {Reason}; trying again in {Seconds:F1}s")]
         public static partial void ConnectFailed(ILogger logger, string broker, string reason, double seconds);
     }
 }

@@ -5,6 +5,7 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
+using Sluice.Core.Logging;
 
 namespace Sluice.Brokers.Amqp;
 
@@ -288,16 +289,16 @@ internal sealed partial class AmqpSubscription : ISubscription
 
     private static partial class AmqpLog
     {
-        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "consuming from {Broker} queue {Queue} bound to {Bindings}")]
+        [LoggerMessage(EventId = LogEvents.Amqp.Consuming, Level = LogLevel.Information, Message = "consuming from {Broker} queue {Queue} bound to {Bindings}")]
         public static partial void Consuming(ILogger logger, string broker, string queue, string bindings);
 
-        [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "lost the connection to {Broker} (queue {Queue}); reconnecting")]
+        [LoggerMessage(EventId = LogEvents.Amqp.Lost, Level = LogLevel.Warning, Message = "lost the connection to {Broker} (queue {Queue}); reconnecting")]
         public static partial void Lost(ILogger logger, string broker, string queue);
 
-        [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "queue {Queue}: cannot subscribe again ({Reason}); trying again in {Seconds:F1}s")]
+        [LoggerMessage(EventId = LogEvents.Amqp.ResubscribeFailed, Level = LogLevel.Warning, Message = "queue {Queue}: cannot subscribe again ({Reason}); trying again in {Seconds:F1}s")]
         public static partial void ResubscribeFailed(ILogger logger, string queue, string reason, double seconds);
 
-        [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "queue {Queue}: {Count} acknowledgement(s) lost with the connection ({Reason}); those messages will come again")]
+        [LoggerMessage(EventId = LogEvents.Amqp.AckLost, Level = LogLevel.Warning, Message = "queue {Queue}: {Count} acknowledgement(s) lost with the connection ({Reason}); those messages will come again")]
         public static partial void AckLost(ILogger logger, string queue, int count, string reason);
     }
 }

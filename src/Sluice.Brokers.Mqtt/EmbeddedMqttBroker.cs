@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Sluice.Core.Logging;
 
 namespace Sluice.Brokers.Mqtt;
 
@@ -157,16 +158,16 @@ public sealed partial class EmbeddedMqttBroker : IAsyncDisposable
 
     private static partial class EmbeddedLog
     {
-        [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "embedded MQTT broker listening on {Address}:{Port} with {Users} user(s)")]
+        [LoggerMessage(EventId = LogEvents.EmbeddedBroker.Started, Level = LogLevel.Information, Message = "embedded MQTT broker listening on {Address}:{Port} with {Users} user(s)")]
         public static partial void Started(ILogger logger, string address, int port, int users);
 
-        [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "embedded broker: refused login of {User} from {Remote}")]
+        [LoggerMessage(EventId = LogEvents.EmbeddedBroker.Refused, Level = LogLevel.Warning, Message = "embedded broker: refused login of {User} from {Remote}")]
         public static partial void Refused(ILogger logger, string user, string remote);
 
-        [LoggerMessage(EventId = 5303, Level = LogLevel.Warning, Message = "embedded broker: {User} ({Role}) may not publish to {Topic}")]
+        [LoggerMessage(EventId = LogEvents.EmbeddedBroker.PublishRefused, Level = LogLevel.Warning, Message = "embedded broker: {User} ({Role}) may not publish to {Topic}")]
         public static partial void PublishRefused(ILogger logger, string user, string role, string topic);
 
-        [LoggerMessage(EventId = 5304, Level = LogLevel.Warning, Message = "embedded broker: {User} ({Role}) may not subscribe to {Filter}")]
+        [LoggerMessage(EventId = LogEvents.EmbeddedBroker.SubscribeRefused, Level = LogLevel.Warning, Message = "embedded broker: {User} ({Role}) may not subscribe to {Filter}")]
         public static partial void SubscribeRefused(ILogger logger, string user, string role, string filter);
     }
 }

@@ -16,11 +16,12 @@ public sealed class MqttBroker(BrokerUrl url, ILogger logger, TimeProvider? time
 
     public BrokerUrl Url { get; } = url;
 
-    /// <summary>Registers the <c>mqtt</c> and <c>mqtts</c> schemes.</summary>
-    public static void Register()
+    /// <summary>Registers the <c>mqtt</c> and <c>mqtts</c> schemes in <paramref name="registry"/>.</summary>
+    public static void Register(BrokerRegistry registry)
     {
-        BrokerRegistry.Register("mqtt", (url, logger, time) => new MqttBroker(url, logger, time));
-        BrokerRegistry.Register("mqtts", (url, logger, time) => new MqttBroker(url, logger, time));
+        ArgumentNullException.ThrowIfNull(registry);
+        registry.Register("mqtt", (url, logger, time) => new MqttBroker(url, logger, time));
+        registry.Register("mqtts", (url, logger, time) => new MqttBroker(url, logger, time));
     }
 
     internal MqttClientOptions ClientOptions(string clientId, bool cleanStart, TimeSpan expire, int receiveMaximum)

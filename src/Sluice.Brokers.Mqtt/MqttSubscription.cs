@@ -3,6 +3,7 @@ using MQTTnet;
 using MQTTnet.Protocol;
 using Sluice.Core.Brokers;
 using Sluice.Core.Formats;
+using Sluice.Core.Logging;
 
 namespace Sluice.Brokers.Mqtt;
 
@@ -185,16 +186,16 @@ internal sealed partial class MqttSubscription : ISubscription
 
     private static partial class MqttLog
     {
-        [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "subscribed on {Broker} as {ClientId} to {Filters}")]
+        [LoggerMessage(EventId = LogEvents.Mqtt.Subscribed, Level = LogLevel.Information, Message = "subscribed on {Broker} as {ClientId} to {Filters}")]
         public static partial void Subscribed(ILogger logger, string broker, string clientId, string filters);
 
-        [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "lost the connection to {Broker} ({ClientId}); reconnecting")]
+        [LoggerMessage(EventId = LogEvents.Mqtt.Lost, Level = LogLevel.Warning, Message = "lost the connection to {Broker} ({ClientId}); reconnecting")]
         public static partial void Lost(ILogger logger, string broker, string clientId);
 
-        [LoggerMessage(EventId = 5203, Level = LogLevel.Warning, Message = "{ClientId}: cannot reconnect ({Reason}); trying again in {Seconds:F1}s")]
+        [LoggerMessage(EventId = LogEvents.Mqtt.ReconnectFailed, Level = LogLevel.Warning, Message = "{ClientId}: cannot reconnect ({Reason}); trying again in {Seconds:F1}s")]
         public static partial void ReconnectFailed(ILogger logger, string clientId, string reason, double seconds);
 
-        [LoggerMessage(EventId = 5204, Level = LogLevel.Warning, Message = "{ClientId}: acknowledgement lost with the connection ({Reason}); the message will come again")]
+        [LoggerMessage(EventId = LogEvents.Mqtt.AckLost, Level = LogLevel.Warning, Message = "{ClientId}: acknowledgement lost with the connection ({Reason}); the message will come again")]
         public static partial void AckLost(ILogger logger, string clientId, string reason);
     }
 }

@@ -1,23 +1,25 @@
 using Sluice.Brokers.Amqp;
 using Sluice.Brokers.Mqtt;
+using Sluice.Core.Components;
+using Sluice.Transfers.Ftp;
+using Sluice.Transfers.Sftp;
 
 namespace Sluice.Daemon;
 
-/// <summary>Registers every broker and transfer adapter with Core's registries (Core never references them).</summary>
+/// <summary>Every broker and transfer adapter in one registry (Core never references them).</summary>
 public static class Adapters
 {
-    private static int _registered;
-
-    public static void RegisterAll()
+    /// <summary>
+    /// A new registry with Core's adapters (file, http, https) and every adapter Sluice ships: amqp, amqps, mqtt, mqtts,
+    /// sftp, ftp, ftps.
+    /// </summary>
+    public static AdapterRegistry Create()
     {
-        if (Interlocked.Exchange(ref _registered, 1) == 1)
-        {
-            return;
-        }
-
-        AmqpBroker.Register();
-        MqttBroker.Register();
-        Sluice.Transfers.Sftp.SftpTransfer.Register(Sluice.Core.Transfers.TransferRegistry.Default);
-        Sluice.Transfers.Ftp.FtpTransfer.Register(Sluice.Core.Transfers.TransferRegistry.Default);
+        var adapters = AdapterRegistry.CreateCore();
+        AmqpBroker.Register(adapters.Brokers);
+        MqttBroker.Register(adapters.Brokers);
+        SftpTransfer.Register(adapters.Transfers);
+        FtpTransfer.Register(adapters.Transfers);
+        return adapters;
     }
 }

@@ -12,12 +12,15 @@ namespace Sluice.Daemon;
 /// flow that shows as failed with its <c>file:line</c> errors; the others run. Each instance logs to
 /// <c>log/&lt;component&gt;_&lt;config&gt;_NN.log</c> under the state directory. A <c>pump/*.conf</c> becomes a service (its
 /// broker and data server) started before the flows; when nothing names a broker, the <see cref="DefaultPump"/> is one.
+/// Flows use the brokers and transfers of <paramref name="adapters"/> (every adapter, <see cref="Adapters.Create"/>, when
+/// none is given).
 /// </summary>
-public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvider? time = null, bool logToFiles = true) : IFlowCatalog
+public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvider? time = null, bool logToFiles = true, AdapterRegistry? adapters = null) : IFlowCatalog
 {
+    private readonly AdapterRegistry _adapters = adapters ?? Adapters.Create();
+
     public IReadOnlyList<FlowDefinition> Load()
     {
-        Adapters.RegisterAll();
         CredentialStore credentials;
         try
         {
@@ -86,7 +89,6 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
     /// </summary>
     public FlowDefinition Define(string component, string name, CredentialStore credentials, string? defaultBroker = null)
     {
-        Adapters.RegisterAll();
         var full = $"{component}/{name}";
         FlowConfig config;
         try
@@ -109,7 +111,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             if (FlowBuilder.Components.Contains(component) && component != "post")
             {
                 // Validate now, so a broken configuration shows at once instead of at every restart.
-                var builder = new FlowBuilder(paths, credentials, time);
+                var builder = new FlowBuilder(paths, credentials, _adapters, time);
                 builder.Validate(config);
                 return new FlowDefinition(full, ConfigMapping.SubscribingComponents.Contains(component) ? instances : 1, async (instance, ct) =>
                 {

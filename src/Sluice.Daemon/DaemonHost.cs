@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Sluice.Core.Logging;
 using Sluice.Daemon.Control;
 using Sluice.Daemon.Supervision;
 
@@ -130,19 +131,19 @@ public sealed partial class DaemonHost(DaemonOptions options, IFlowCatalog catal
 
     private static partial class DaemonLog
     {
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "daemon {Pid} started with {Flows} flow(s); control socket {Socket}")]
+        [LoggerMessage(EventId = LogEvents.Daemon.Started, Level = LogLevel.Information, Message = "daemon {Pid} started with {Flows} flow(s); control socket {Socket}")]
         public static partial void Started(ILogger logger, int pid, int flows, string socket);
 
-        [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "a daemon is already running (pid {Pid}): it has held {LockFile} for the {Seconds} s this one waited")]
+        [LoggerMessage(EventId = LogEvents.Daemon.AlreadyRunning, Level = LogLevel.Error, Message = "a daemon is already running (pid {Pid}): it has held {LockFile} for the {Seconds} s this one waited")]
         public static partial void AlreadyRunning(ILogger logger, int? pid, string lockFile, double seconds);
 
-        [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "daemon stopping: finishing in-flight work")]
+        [LoggerMessage(EventId = LogEvents.Daemon.Stopping, Level = LogLevel.Information, Message = "daemon stopping: finishing in-flight work")]
         public static partial void Stopping(ILogger logger);
 
-        [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "daemon stopped")]
+        [LoggerMessage(EventId = LogEvents.Daemon.Stopped, Level = LogLevel.Information, Message = "daemon stopped")]
         public static partial void Stopped(ILogger logger);
 
-        [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "control API also on {Address}")]
+        [LoggerMessage(EventId = LogEvents.Daemon.Http, Level = LogLevel.Information, Message = "control API also on {Address}")]
         public static partial void Http(ILogger logger, string address);
     }
 }

@@ -281,8 +281,7 @@ public class CliFlowTests(MosquittoServer mosquitto)
             using var http = new HttpClient();
             Assert.Equal("observation\n", await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/obs/a.txt")));
 
-            global::Sluice.Daemon.Adapters.RegisterAll();
-            await using var alice = global::Sluice.Core.Brokers.BrokerRegistry.Create(global::Sluice.Core.Brokers.BrokerUrl.Parse($"mqtt://alice:apw@127.0.0.1:{mqttPort}"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            await using var alice = global::Sluice.Daemon.Adapters.Create().Brokers.Create(global::Sluice.Core.Brokers.BrokerUrl.Parse($"mqtt://alice:apw@127.0.0.1:{mqttPort}"), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             await using var publisher = await alice.CreatePublisherAsync(CancellationToken.None);
             var wire = global::Sluice.Core.Formats.V03Format.Instance.Encode(new global::Sluice.Core.Messages.NotificationMessage("20261124T112200.0", $"http://127.0.0.1:{httpPort}/", "obs/a.txt"), ["v03"]);
             await publisher.PublishAsync([new global::Sluice.Core.Brokers.OutgoingMessage("xs_alice", wire)], CancellationToken.None);

@@ -129,12 +129,11 @@ public class DeclareCommandTests(RabbitMqServer rabbit)
                 var reports = $"q_{feeder}.reports.{id}";
                 await feederChannel.QueueDeclareAsync(reports, durable: false, exclusive: false, autoDelete: false);
                 await feederChannel.QueueBindAsync(reports, $"xr_{bob}", "#");
-                Sluice.Daemon.Adapters.RegisterAll();
                 var config = Sluice.Core.Config.ConfigLoader.LoadText("subscribe", "r",
                     $"broker amqp://{bob}:bpw@{broker}/\nexchange {xpublic}\nsubtopic #\nqueueName q_{bob}.subscribe.r.{id}\nreport on\nreject .*\ndirectory {dir.File("data")}\n");
                 var settings = Sluice.Core.Components.ConfigMapping.ToSettings(config, new Sluice.Core.Config.SluicePaths(dir.File("config"), dir.File("state")), Sluice.Core.Config.CredentialStore.Empty, 1);
                 Assert.Equal($"xr_{bob}", settings.ReportExchange);
-                await using var flow = await Sluice.Core.Components.FlowBuilder.BuildAsync(settings, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null, CancellationToken.None);
+                await using var flow = await Sluice.Core.Components.FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null, CancellationToken.None);
                 using var stop = new CancellationTokenSource();
                 var running = flow.RunAsync(stop.Token);
                 await feederChannel.BasicPublishAsync(xpublic, "v03.obs.t", mandatory: false, new BasicProperties(), """{"pubTime":"20260101T000000","baseUrl":"http://h/","relPath":"obs/t.txt"}"""u8.ToArray());

@@ -27,7 +27,6 @@ public sealed class PollVipTests
             throw new InvalidOperationException("ip (iproute2) is missing: run scripts/install-servers, or apt-get install iproute2");
         }
 
-        Daemon.Adapters.RegisterAll();
         using var dir = new TempDirectory();
         var id = Guid.NewGuid().ToString("N")[..5];
         var random = new Random();
@@ -76,7 +75,7 @@ public sealed class PollVipTests
             await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Address = IPAddress.Parse(subnet + ".1"), Port = port, Users = [new("feeder", "secret", "feeder")] }, NullLogger.Instance);
             await broker.StartAsync();
             var brokerUrl = broker.Url("feeder", "secret");
-            await using var client = BrokerRegistry.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
+            await using var client = global::Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
             await using var consumer = new BrokerInput(
                 await client.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding("xs_vip", ["v03"], "#")], QueueName = "q_feeder.poll.vip." + id }, CancellationToken.None),
                 NullLogger.Instance);

@@ -26,8 +26,7 @@ public class PostConfigTests(MosquittoServer mosquitto)
             dir.File("config/post/feed.conf"),
             $"post_broker {mosquitto.Url}\npost_exchange {exchange}\npost_baseUrl http://pump.example/feed/\npost_baseDir {source}\nidentity md5\nblockSize 100k\npath {Path.Combine(source, "data")}\n");
 
-        Sluice.Daemon.Adapters.RegisterAll();
-        await using var broker = BrokerRegistry.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
+        await using var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
         var subscription = await broker.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding(exchange, ["v03"], "#")], QueueName = "q_anonymous.test." + exchange }, CancellationToken.None);
         await using var input = new BrokerInput(subscription, NullLogger.Instance);
 

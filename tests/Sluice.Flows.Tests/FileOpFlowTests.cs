@@ -15,7 +15,6 @@ public class FileOpFlowTests(MosquittoServer mosquitto)
     [Fact]
     public async Task Links_renames_removals_and_directories_are_replayed_one_hop_away()
     {
-        Pump.EnsureRegistered();
         using var work = new TempDirectory();
         var source = work.File("source");
         var watched = Path.Combine(source, "watched");
@@ -26,14 +25,14 @@ public class FileOpFlowTests(MosquittoServer mosquitto)
 
         var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", mosquitto.Url, exchange, "q_ops_" + exchange, 0, work.File("state"), new DownloadOptions { Directory = destination, Mirror = true }),
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         await using var watch = new WatchInput(new WatchOptions
         {
             Paths = [watched],
             Announce = new AnnounceOptions { PostBaseUrl = server.BaseUrl, PostBaseDir = source, Source = "tsource", FromCluster = "localhost" },
             Sleep = TimeSpan.FromMilliseconds(50),
         }, NullLogger.Instance);
-        var broker = BrokerRegistry.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
+        var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
         await using var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, [exchange], ["v03"]);
         await using var watchFlow = new Flow(new FlowOptions { Name = "watch/ops", ReceiveWait = TimeSpan.FromMilliseconds(50) }, watch, null, output, NullLogger.Instance);
 

@@ -15,12 +15,11 @@ public class MessageFieldsFlowTests(RabbitMqServer rabbit)
     [Fact]
     public async Task A_shovel_reading_xs_alice_reposts_with_alice_as_source_and_its_header_values()
     {
-        Pump.EnsureRegistered();
         using var work = new TempDirectory();
         var id = Guid.NewGuid().ToString("N")[..8];
         var input = $"xs_alice_{id}";
         var output = $"xout_{id}";
-        var broker = BrokerRegistry.Create(BrokerUrl.Parse(rabbit.Url), NullLogger.Instance);
+        var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(rabbit.Url), NullLogger.Instance);
         await using var _ = broker;
         await broker.DeclareExchangeAsync(input, durable: false, CancellationToken.None);
         await broker.DeclareExchangeAsync(output, durable: false, CancellationToken.None);
@@ -30,7 +29,7 @@ public class MessageFieldsFlowTests(RabbitMqServer rabbit)
         var text = $"broker {rabbit.Url}\nexchange {input}\npost_broker {rabbit.Url}\npost_exchange {output}\nsourceFromExchange on\nheader origin=ingest\nmessageCountMax 1\n";
         var config = ConfigLoader.LoadText("shovel", $"ingest{id}", text);
         var settings = ConfigMapping.ToSettings(config, new SluicePaths(work.File("config"), work.File("state")), CredentialStore.Empty, 1);
-        await using var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+        await using var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         using var timeout = new CancellationTokenSource(Patience.Delivery);
         var running = flow.RunAsync(timeout.Token);
 

@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.Brokers.Amqp;
-using Sluice.Brokers.Mqtt;
 using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Flows;
@@ -14,16 +12,6 @@ namespace Sluice.Flows.Tests;
 /// <summary>Helpers for end-to-end scenarios: trees of files, data servers, and the flows of a pump.</summary>
 internal static class Pump
 {
-    static Pump()
-    {
-        AmqpBroker.Register();
-        MqttBroker.Register();
-    }
-
-    public static void EnsureRegistered()
-    {
-    }
-
     /// <summary>A tree of <paramref name="dirs"/> x <paramref name="subdirs"/> directories of <paramref name="files"/> files of varied sizes.</summary>
     public static int MakeTree(string root, int dirs, int subdirs, int files, int seed = 1)
     {
@@ -77,7 +65,7 @@ internal static class Pump
     /// <summary>Posts a tree (as <c>sluice post</c> does) and returns how many messages were posted.</summary>
     public static async Task<long> PostAsync(string brokerUrl, string exchange, string root, string baseUrl, string format = "v03")
     {
-        var broker = BrokerRegistry.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
+        var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
         await using var _ = broker;
         var announcer = new FileAnnouncer(new AnnounceOptions { PostBaseUrl = baseUrl, PostBaseDir = root, Source = "tsource", FromCluster = "test" });
         await using var input = new PostInput(announcer, Directory.GetDirectories(root));

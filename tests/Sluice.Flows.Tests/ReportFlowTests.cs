@@ -15,7 +15,6 @@ public class ReportFlowTests
     [Fact]
     public async Task A_subscriber_with_report_on_reports_to_its_own_xr_exchange_on_the_embedded_broker_and_a_feeder_reads_it()
     {
-        Pump.EnsureRegistered();
         using var dir = new TempDirectory();
         var port = Ports.Free();
         await using var embedded = new EmbeddedMqttBroker(new EmbeddedBrokerOptions
@@ -32,7 +31,7 @@ public class ReportFlowTests
             $"broker {embedded.Url("bob", "bob-pw")}/\nexchange xpublic\nsubtopic #\nreport on\nreject .*\ndirectory {dir.File("data")}\n");
         var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
         Assert.Equal("xr_bob", settings.ReportExchange);
-        await using var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+        await using var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var running = flow.RunAsync(stop.Token);
 

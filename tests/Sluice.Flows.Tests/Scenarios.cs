@@ -11,7 +11,6 @@ internal static class Scenarios
     /// <summary>post -> sarra -> subscribe of a 1,000-file tree; the source and destination must be identical and the counts equal.</summary>
     public static async Task PostSarraSubscribeAsync(string sourceBroker, string pumpBroker, string postFormat, Func<string, Task>? checkQueues = null, string sourceFormat = "v03")
     {
-        Pump.EnsureRegistered();
         using var work = new TempDirectory();
         var source = work.File("source");
         var pumpTree = work.File("pump");
@@ -35,10 +34,10 @@ internal static class Scenarios
             Pump.Settings("sarra", sourceBroker, $"xs_{id}", $"q_guest.sarra.{id}", messages, work.File("state/sarra"),
                 new DownloadOptions { Directory = pumpTree, Mirror = true, PostBaseUrl = pumpServer.BaseUrl, PostBaseDir = pumpTree },
                 postExchange: $"xpublic_{id}", postFormat: postFormat, postBroker: pumpBroker),
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", pumpBroker, $"xpublic_{id}", $"q_guest.subscribe.{id}", messages, work.File("state/subscribe"), new DownloadOptions { Directory = destination, Mirror = true }),
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
 
         using var timeout = new CancellationTokenSource(Patience.Stream);
         var running = Task.WhenAll(sarra.RunAsync(timeout.Token), subscribe.RunAsync(timeout.Token));

@@ -21,8 +21,6 @@ public class SenderFlowTests(RabbitMqServer rabbit, SshdFixture sshd) : IClassFi
     [Fact]
     public async Task A_watched_tree_is_sent_over_sftp_announced_there_and_downloaded_identical_with_links_renames_and_removals()
     {
-        Pump.EnsureRegistered();
-        Sluice.Daemon.Adapters.RegisterAll();
         using var work = new TempDirectory();
         var source = work.File("source");
         var watched = Path.Combine(source, "watched");
@@ -42,17 +40,17 @@ public class SenderFlowTests(RabbitMqServer rabbit, SshdFixture sshd) : IClassFi
             {
                 Send = new SendOptions { SendTo = sshd.Url, Directory = remoteRoot, Mirror = true, PostBaseUrl = sshd.Url, PostBaseDir = sshd.Home, ServerOptions = Server },
             },
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         var subscribe = await FlowBuilder.BuildAsync(
             Pump.Settings("subscribe", rabbit.Url, $"xpublic_{id}", $"q_guest.subscribe.{id}", 0, work.File("state/subscribe"), new DownloadOptions { Directory = destination, Mirror = true, ServerOptions = Server }),
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         await using var watch = new WatchInput(new WatchOptions
         {
             Paths = [watched],
             Announce = new AnnounceOptions { PostBaseUrl = "file:" + source + "/", PostBaseDir = source, Source = "tsource", FromCluster = "localhost" },
             Sleep = TimeSpan.FromMilliseconds(50),
         }, NullLogger.Instance);
-        var broker = BrokerRegistry.Create(BrokerUrl.Parse(rabbit.Url), NullLogger.Instance);
+        var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(rabbit.Url), NullLogger.Instance);
         await using var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, [$"xs_{id}"], ["v03"]);
         await using var watchFlow = new Flow(new FlowOptions { Name = "watch/send", ReceiveWait = TimeSpan.FromMilliseconds(50) }, watch, null, output, NullLogger.Instance);
 

@@ -44,8 +44,6 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
     [Fact]
     public async Task A_watched_tree_is_sent_over_http_to_a_pumps_data_server_with_renames_and_removals_and_arrives_identical()
     {
-        Pump.EnsureRegistered();
-        Sluice.Daemon.Adapters.RegisterAll();
         using var work = new TempDirectory();
         var source = work.File("source");
         var watched = Path.Combine(source, "watched");
@@ -78,14 +76,14 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
                     ServerOptions = url => new TransferOptions { Url = CredentialStore.Load(paths.CredentialsFile).Complete(url) }, // as credentials.conf completes sendTo
                 },
             },
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         await using var watch = new WatchInput(new WatchOptions
         {
             Paths = [watched],
             Announce = new AnnounceOptions { PostBaseUrl = "file:" + source + "/", PostBaseDir = source, Source = "tsource", FromCluster = "localhost" },
             Sleep = TimeSpan.FromMilliseconds(50),
         }, NullLogger.Instance);
-        var broker = BrokerRegistry.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
+        var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(mosquitto.Url), NullLogger.Instance);
         await using var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, [exchange], ["v03"]);
         await using var watchFlow = new Flow(new FlowOptions { Name = "watch/http", ReceiveWait = TimeSpan.FromMilliseconds(50) }, watch, null, output, NullLogger.Instance);
 
@@ -147,22 +145,20 @@ public class SenderSchemeTests(MosquittoServer mosquitto, VsftpdFixture vsftpd) 
         using var work = new TempDirectory();
         var ex = await Assert.ThrowsAsync<TransferException>(() => FlowBuilder.BuildAsync(
             Pump.Settings("sender", mosquitto.Url, "xs_none", "q_none", 1, work.File("state")) with { Send = new SendOptions { SendTo = "gopher://127.0.0.1:7/" } },
-            NullLogger.Instance, null, CancellationToken.None));
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None));
         Assert.Contains("gopher", ex.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Posts a tree of local files (file: baseUrl) and runs a sender on them until every message is handled.</summary>
     private async Task SendTreeAsync(TempDirectory work, SendOptions send)
     {
-        Pump.EnsureRegistered();
-        Sluice.Daemon.Adapters.RegisterAll();
         var source = work.File("source");
         var files = Pump.MakeTree(source, 2, 3, 10, seed: 5);
         var messages = files + 2 + 6;
         var exchange = "xsend" + Guid.NewGuid().ToString("N")[..6];
         var sender = await FlowBuilder.BuildAsync(
             Pump.Settings("sender", mosquitto.Url, exchange, "q_send_" + exchange, messages, work.File("state")) with { Send = send },
-            NullLogger.Instance, null, CancellationToken.None);
+            Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         await using (sender)
         {
             using var timeout = new CancellationTokenSource(Patience.Stream);

@@ -25,7 +25,6 @@ public class StaticFlowTests(RabbitMqServer rabbit)
     [Fact]
     public async Task Two_posts_of_the_same_tree_through_a_winnow_pass_one_copy_per_file()
     {
-        Pump.EnsureRegistered();
         using var work = new TempDirectory();
         var source = work.File("source");
         var files = Pump.MakeTree(source, 4, 5, 10, seed: 7);
@@ -38,8 +37,8 @@ public class StaticFlowTests(RabbitMqServer rabbit)
         }
 
         await using var server = await Pump.ServeAsync(source);
-        var winnow = await FlowBuilder.BuildAsync(Pump.Settings("winnow", rabbit.Url, $"xs_{id}", $"q_guest.winnow.{id}", 2 * messages, work.File("state/winnow"), postExchange: $"xwinnowed_{id}"), NullLogger.Instance, null, CancellationToken.None);
-        var counter = await FlowBuilder.BuildAsync(Pump.Settings("shovel", rabbit.Url, $"xwinnowed_{id}", $"q_guest.count.{id}", 0, work.File("state/count")), NullLogger.Instance, null, CancellationToken.None);
+        var winnow = await FlowBuilder.BuildAsync(Pump.Settings("winnow", rabbit.Url, $"xs_{id}", $"q_guest.winnow.{id}", 2 * messages, work.File("state/winnow"), postExchange: $"xwinnowed_{id}"), Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
+        var counter = await FlowBuilder.BuildAsync(Pump.Settings("shovel", rabbit.Url, $"xwinnowed_{id}", $"q_guest.count.{id}", 0, work.File("state/count")), Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
 
         using var timeout = new CancellationTokenSource(Patience.Stream);
         var winnowing = winnow.RunAsync(timeout.Token);
@@ -67,5 +66,5 @@ public class StaticFlowTests(RabbitMqServer rabbit)
     }
 
     internal static Sluice.Core.Brokers.IBroker BrokerAdmin(string url) =>
-        Sluice.Core.Brokers.BrokerRegistry.Create(Sluice.Core.Brokers.BrokerUrl.Parse(url), NullLogger.Instance);
+        Sluice.Daemon.Adapters.Create().Brokers.Create(Sluice.Core.Brokers.BrokerUrl.Parse(url), NullLogger.Instance);
 }

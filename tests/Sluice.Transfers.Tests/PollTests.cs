@@ -45,7 +45,6 @@ public sealed class PollTests(SshdFixture sshd)
 
     internal static async Task RunAsync(string pollUrl, string path, string source, string credentials, TimeSpan mtimeResolution, bool download = true)
     {
-        Adapters.RegisterAll();
         var work = TestEnvironment.TempDirectory("poll");
         var port = Ports.Free();
         await using var broker = new EmbeddedMqttBroker(new EmbeddedBrokerOptions { Port = port, Users = [new("feeder", "secret", "feeder")] }, NullLogger.Instance);
@@ -89,7 +88,7 @@ public sealed class PollTests(SshdFixture sshd)
         Write(staging, source, "sub/not-this.skip", 10, 99);
 
         using var stop = new CancellationTokenSource(TestEnvironment.OperationTimeout * 6);
-        await using var checkBroker = BrokerRegistry.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
+        await using var checkBroker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
         await using var watcher = new BrokerInput(
             await checkBroker.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding(exchange, ["v03"], "#")], QueueName = "q_feeder.poll.check." + Guid.NewGuid().ToString("N")[..6] }, stop.Token),
             NullLogger.Instance);

@@ -25,7 +25,6 @@ internal static class BrokerBenchmark
             return 2;
         }
 
-        Sluice.Daemon.Adapters.RegisterAll();
         var count = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
         var wires = Enumerable.Range(0, count).Select(i => V03Format.Instance.Encode(
             new NotificationMessage("20261124T103000.000000000", "http://127.0.0.1:8090/", $"obs/station{i % 100}/file{i}.txt")
@@ -55,7 +54,7 @@ internal static class BrokerBenchmark
     {
         var exchange = "xbench" + Guid.NewGuid().ToString("N")[..6];
         var queue = "q_bench." + Guid.NewGuid().ToString("N")[..8];
-        await using var broker = BrokerRegistry.Create(BrokerUrl.Parse(url), NullLogger.Instance);
+        await using var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(url), NullLogger.Instance);
         await broker.DeclareExchangeAsync(exchange, durable: false, CancellationToken.None);
         await using var subscription = await broker.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding(exchange, ["v03"], "#")], QueueName = queue, Prefetch = Batch, Expire = TimeSpan.FromMinutes(5) }, CancellationToken.None);
         await using var publisher = await broker.CreatePublisherAsync(CancellationToken.None);

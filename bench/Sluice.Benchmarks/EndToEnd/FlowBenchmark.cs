@@ -32,7 +32,6 @@ internal static class FlowBenchmark
             return 2;
         }
 
-        Sluice.Daemon.Adapters.RegisterAll();
         var url = args[0];
         int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
         var (posts, small, large, latency, runs) = (Arg(1, 10_000), Arg(2, 2000), Arg(3, 20), Arg(4, 500), Arg(5, 3));
@@ -99,7 +98,7 @@ internal static class FlowBenchmark
         for (var r = 0; r < runs; r++)
         {
             ResetPeak();
-            Sluice.Core.Brokers.IBroker broker = BrokerRegistry.Create(BrokerUrl.Parse(url), NullLogger.Instance);
+            Sluice.Core.Brokers.IBroker broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(url), NullLogger.Instance);
             await using (broker)
             {
                 var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, ["xbench_post"], ["v03"]);
@@ -187,7 +186,7 @@ internal static class FlowBenchmark
                 Download = new DownloadOptions { Directory = output, Mirror = true },
             };
             ResetPeak();
-            var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+            var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
             var watch = Stopwatch.StartNew();
             await flow.RunAsync(CancellationToken.None);
             ours.Add(watch.Elapsed.TotalSeconds);
@@ -236,10 +235,10 @@ internal static class FlowBenchmark
             Callbacks = [new Arrivals(arrivals)],
         };
         ResetPeak();
-        var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+        var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         var running = flow.RunAsync(CancellationToken.None);
         var posted = new Dictionary<string, long>(StringComparer.Ordinal);
-        Sluice.Core.Brokers.IBroker broker = BrokerRegistry.Create(BrokerUrl.Parse(url), NullLogger.Instance);
+        Sluice.Core.Brokers.IBroker broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(url), NullLogger.Instance);
         await using (broker)
         {
             var publisher = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, ["xbench_lat"], ["v03"]);

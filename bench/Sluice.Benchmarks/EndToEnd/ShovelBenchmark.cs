@@ -24,7 +24,6 @@ internal static class ShovelBenchmark
             return 2;
         }
 
-        Sluice.Daemon.Adapters.RegisterAll();
         var url = args[0];
         var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 50_000;
         var batch = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 100;
@@ -68,7 +67,7 @@ internal static class ShovelBenchmark
                 PostBroker = Sluice.Core.Brokers.BrokerUrl.Parse(url),
                 PostExchanges = ["xbench_out"],
             };
-            var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None);
+            var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
             var stopwatch = Stopwatch.StartNew();
             await flow.RunAsync(CancellationToken.None);
             stopwatch.Stop();

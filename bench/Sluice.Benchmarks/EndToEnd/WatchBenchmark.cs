@@ -27,7 +27,6 @@ internal static class WatchBenchmark
             return 2;
         }
 
-        Sluice.Daemon.Adapters.RegisterAll();
         var count = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
         Console.WriteLine($"burst of {count} files of 1 KiB into one watched directory; latency from close to confirmed announcement");
         Console.WriteLine("| loop | p50 ms | p99 ms | max ms | announced | burst written in s |");
@@ -48,7 +47,7 @@ internal static class WatchBenchmark
         Directory.CreateDirectory(dir);
         try
         {
-            await using var broker = BrokerRegistry.Create(BrokerUrl.Parse(url), NullLogger.Instance);
+            await using var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(url), NullLogger.Instance);
             var exchange = "xwatch" + Guid.NewGuid().ToString("N")[..6];
             var published = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
             await using var output = new TimedOutput(new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, [exchange], ["v03"]), published);

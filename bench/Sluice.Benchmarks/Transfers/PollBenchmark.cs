@@ -4,7 +4,6 @@ using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Transfers;
 using Sluice.Daemon.DataServer;
-using Sluice.Transfers.Sftp;
 
 namespace Sluice.Benchmarks.Transfers;
 
@@ -19,7 +18,6 @@ internal static class PollBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        SftpTransfer.Register(TransferRegistry.Default);
         var entries = args.Length > 0 ? int.Parse(args[0]) : 100_000;
         var root = Path.Combine(Path.GetTempPath(), "sluice-bench-poll-" + Guid.NewGuid().ToString("N")[..8]);
         var data = Path.Combine(root, "home");
@@ -56,6 +54,7 @@ internal static class PollBenchmark
                     Paths = ["big"],
                     FileAgeMax = TimeSpan.FromDays(30),
                     ServerOptions = url => new TransferOptions { Url = url, SshKeyFile = sshd.Key },
+                    Transfers = Sluice.Daemon.Adapters.Create().Transfers,
                 };
                 rows.AddRange(await PollAsync("sftp", options, entries));
             }

@@ -54,7 +54,7 @@ internal static class BrokerCommands
     /// </summary>
     private static async Task<int> UsersAsync(CliContext context, SluicePaths paths, string? management, bool delete, CancellationToken ct)
     {
-        Sluice.Daemon.Adapters.RegisterAll();
+        var adapters = Sluice.Daemon.Adapters.Create();
         PumpRoles roles;
         CredentialStore credentials;
         BrokerUrl admin;
@@ -121,7 +121,7 @@ internal static class BrokerCommands
             var exchanges = roles.Exchanges.Concat(users.Select(u => Sluice.Brokers.Amqp.AmqpPermissions.ReportExchange(u.Role, u.Name)).OfType<string>()).Distinct(StringComparer.Ordinal).ToList();
             if (!delete && exchanges.Count > 0)
             {
-                await using var broker = BrokerRegistry.Create(admin, NullLogger.Instance);
+                await using var broker = adapters.Brokers.Create(admin, NullLogger.Instance);
                 foreach (var exchange in exchanges)
                 {
                     await broker.DeclareExchangeAsync(exchange, durable: true, ct).ConfigureAwait(false);
@@ -138,11 +138,11 @@ internal static class BrokerCommands
         return failed == 0 ? 0 : 1;
     }
 
-    private delegate Task StepAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, CancellationToken cancellationToken);
+    private delegate Task StepAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, AdapterRegistry adapters, CancellationToken cancellationToken);
 
     private static async Task<int> ForEachAsync(CliContext context, SluicePaths paths, string[] names, StepAsync step, CancellationToken ct)
     {
-        Sluice.Daemon.Adapters.RegisterAll();
+        var adapters = Sluice.Daemon.Adapters.Create();
         var flows = names.Length > 0 ? names.ToList() : paths.List().Where(c => c.Enabled).Select(c => $"{c.Component}/{c.Name}").ToList();
         var failed = 0;
         CredentialStore credentials;
@@ -166,7 +166,7 @@ internal static class BrokerCommands
 
             try
             {
-                await step(context, paths, ConfigLoader.Load(paths, component, name), credentials, ct).ConfigureAwait(false);
+                await step(context, paths, ConfigLoader.Load(paths, component, name), credentials, adapters, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SluiceException or FormatException)
             {
@@ -178,12 +178,12 @@ internal static class BrokerCommands
         return failed == 0 ? 0 : 1;
     }
 
-    private static async Task DeclareAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, CancellationToken ct)
+    private static async Task DeclareAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, AdapterRegistry adapters, CancellationToken ct)
     {
         if (config.String("post_broker") is { } postText)
         {
             var postUrl = BrokerUrl.Parse(credentials.Complete(postText));
-            await using var postBroker = BrokerRegistry.Create(postUrl, NullLogger.Instance);
+            await using var postBroker = adapters.Brokers.Create(postUrl, NullLogger.Instance);
             var exchange = config.String("post_exchange") ?? "xpublic";
             var split = config.Count("post_exchangeSplit");
             foreach (var name in split > 1 ? Enumerable.Range(0, (int)split).Select(i => exchange + i.ToString("D2", System.Globalization.CultureInfo.InvariantCulture)) : [exchange])
@@ -198,13 +198,13 @@ internal static class BrokerCommands
             return;
         }
 
-        var settings = ConfigMapping.ToSettings(config, paths, credentials, 1);
+        var settings = ConfigMapping.ToSettings(config, paths, credentials, 1, adapters: adapters);
         if (settings is not { Broker: { } brokerUrl, Subscription: { } queue })
         {
             return;
         }
 
-        await using var broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
+        await using var broker = adapters.Brokers.Create(brokerUrl, NullLogger.Instance);
         foreach (var exchange in queue.Bindings.Select(b => b.Exchange).Distinct())
         {
             await broker.DeclareExchangeAsync(exchange, durable: true, ct).ConfigureAwait(false);
@@ -216,20 +216,20 @@ internal static class BrokerCommands
         await context.Out.WriteLineAsync($"{config.FullName}: queue {queue.QueueName} declared on {brokerUrl}, bound to {string.Join(", ", queue.Bindings.Select(b => $"{b.Exchange} {b.AmqpKey}"))}").ConfigureAwait(false);
     }
 
-    private static async Task CleanupAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, CancellationToken ct)
+    private static async Task CleanupAsync(CliContext context, SluicePaths paths, FlowConfig config, CredentialStore credentials, AdapterRegistry adapters, CancellationToken ct)
     {
         if (config.String("broker") is null || !ConfigMapping.SubscribingComponents.Contains(config.Component))
         {
             return;
         }
 
-        var settings = ConfigMapping.ToSettings(config, paths, credentials, 1);
+        var settings = ConfigMapping.ToSettings(config, paths, credentials, 1, adapters: adapters);
         if (settings is not { Broker: { } brokerUrl, Subscription: { } queue })
         {
             return;
         }
 
-        await using var broker = BrokerRegistry.Create(brokerUrl, NullLogger.Instance);
+        await using var broker = adapters.Brokers.Create(brokerUrl, NullLogger.Instance);
         await broker.DeleteQueueAsync(queue.QueueName, ct).ConfigureAwait(false);
         var state = paths.FlowState(config.Component, config.Name);
         foreach (var file in Directory.Exists(state) ? Directory.GetFiles(state, "*.qname") : [])

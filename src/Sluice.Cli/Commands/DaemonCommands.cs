@@ -133,7 +133,6 @@ internal static class DaemonCommands
                 return 1;
             }
 
-            Adapters.RegisterAll();
             try
             {
                 return await ForegroundAsync(context, catalog.Define(component, name, credentials), f => running = f, ct).ConfigureAwait(false);

@@ -38,7 +38,6 @@ internal static class DemoCommand
 
     private static async Task<int> RunAsync(CliContext context, int count, string? keep, CancellationToken ct)
     {
-        Adapters.RegisterAll();
         var root = keep ?? Path.Combine(Path.GetTempPath(), "sluice-demo-" + Guid.NewGuid().ToString("N")[..8]);
         var source = Path.Combine(root, "source");
         var pumpTree = Path.Combine(root, "pump");
@@ -103,7 +102,7 @@ internal static class DemoCommand
             directory {destination}
             mirror on
             """);
-        var builder = new FlowBuilder(paths, CredentialStore.Load(paths.CredentialsFile));
+        var builder = new FlowBuilder(paths, CredentialStore.Load(paths.CredentialsFile), Adapters.Create());
         Task<Flow> Build(string component) => builder.BuildAsync(ConfigLoader.Load(paths, component, "demo"), 1, NullLogger.Instance, ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

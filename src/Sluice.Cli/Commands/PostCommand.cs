@@ -142,10 +142,10 @@ internal static class PostCommand
             try
             {
                 var credentials = values.ContainsKey("post_broker") ? CredentialStore.Load(sluicePaths.CredentialsFile) : CredentialStore.Empty;
-                var settings = ConfigMapping.ToSettings(postConfig, sluicePaths, credentials, 1, postPaths: targets);
-                Sluice.Daemon.Adapters.RegisterAll();
+                var adapters = Sluice.Daemon.Adapters.Create();
+                var settings = ConfigMapping.ToSettings(postConfig, sluicePaths, credentials, 1, postPaths: targets, adapters: adapters);
                 var outletOutput = settings.PostBroker is null ? new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url") : null;
-                flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, cancellationToken, new FlowExtras { Output = outletOutput, Callbacks = [posted] }).ConfigureAwait(false);
+                flow = await FlowBuilder.BuildAsync(settings, adapters, NullLogger.Instance, null, cancellationToken, new FlowExtras { Output = outletOutput, Callbacks = [posted] }).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is FormatException or SluiceException)
             {

@@ -37,7 +37,7 @@ internal static class ReportCommand
 
     private static async Task<int> RunAsync(CliContext context, SluicePaths paths, string brokerText, string? exchange, string subtopic, int count, TimeSpan timeout, bool asJson, CancellationToken cancellationToken)
     {
-        Sluice.Daemon.Adapters.RegisterAll();
+        var adapters = Sluice.Daemon.Adapters.Create();
         BrokerUrl url;
         try
         {
@@ -56,7 +56,7 @@ internal static class ReportCommand
         var skipped = 0;
         try
         {
-            await using var connection = BrokerRegistry.Create(url, NullLogger.Instance);
+            await using var connection = adapters.Brokers.Create(url, NullLogger.Instance);
             await using var subscription = await connection.SubscribeAsync(new SubscriptionOptions
             {
                 Bindings = [new Binding(exchange, ["v03"], subtopic)],

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
+using Sluice.Core.Logging;
 
 namespace Sluice.Core.Brokers;
 
@@ -52,7 +53,7 @@ public sealed partial class BrokerInput(ISubscription subscription, ILogger logg
 
     private static partial class BrokerInputLog
     {
-        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "rejected: 417 malformed message from exchange {Exchange} topic {Topic}: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.BrokerInput.Malformed, Level = LogLevel.Warning, Message = "rejected: 417 malformed message from exchange {Exchange} topic {Topic}: {Reason}")]
         public static partial void Malformed(ILogger logger, string exchange, string topic, string reason);
     }
 }

@@ -1,35 +1,34 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Sluice.Core.Brokers;
 
 /// <summary>
-/// Broker adapters by URL scheme (amqp, amqps, mqtt, mqtts, ...). Adapters register themselves; Core never
-/// references them.
+/// Broker adapters by URL scheme (amqp, amqps, mqtt, mqtts, ...). Core has none of its own: the adapters register
+/// themselves in the registry they are given (the daemon's <c>Adapters.Create()</c>), so Core never references them.
 /// </summary>
-public static class BrokerRegistry
+public sealed class BrokerRegistry
 {
-    private static readonly Dictionary<string, Func<BrokerUrl, ILogger, TimeProvider, IBroker>> Factories = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Func<BrokerUrl, ILogger, TimeProvider, IBroker>> _factories = new(StringComparer.OrdinalIgnoreCase);
 
-    public static void Register(string scheme, Func<BrokerUrl, ILogger, TimeProvider, IBroker> factory)
+    public void Register(string scheme, Func<BrokerUrl, ILogger, TimeProvider, IBroker> factory)
     {
-        lock (Factories)
-        {
-            Factories[scheme] = factory;
-        }
+        ArgumentException.ThrowIfNullOrEmpty(scheme);
+        ArgumentNullException.ThrowIfNull(factory);
+        _factories[scheme] = factory;
     }
 
-    /// <summary>A broker for the URL.</summary>
-    /// <exception cref="BrokerException">No adapter for the URL's scheme.</exception>
-    public static IBroker Create(BrokerUrl url, ILogger logger, TimeProvider? time = null)
-    {
-        Func<BrokerUrl, ILogger, TimeProvider, IBroker>? factory;
-        lock (Factories)
-        {
-            Factories.TryGetValue(url.Scheme, out factory);
-        }
+    public bool Supports(string scheme) => _factories.ContainsKey(scheme);
 
-        return factory is null
-            ? throw new BrokerException(url, $"no broker adapter for '{url.Scheme}' (known: {string.Join(", ", Factories.Keys.Order())})")
-            : factory(url, logger, time ?? TimeProvider.System);
+    public IReadOnlyCollection<string> Schemes => [.. _factories.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>A broker (not connected) for the URL.</summary>
+    /// <exception cref="BrokerException">No adapter for the URL's scheme.</exception>
+    public IBroker Create(BrokerUrl url, ILogger logger, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return _factories.TryGetValue(url.Scheme, out var factory)
+            ? factory(url, logger, time ?? TimeProvider.System)
+            : throw new BrokerException(url, $"no broker adapter for '{url.Scheme}' (known: {string.Join(", ", Schemes)})");
     }
 }

@@ -8,8 +8,9 @@ namespace Sluice.Core.Components;
 /// Every callback sr3 ships is known (<see cref="Sr3Callbacks"/>): the names of work the engine does itself are
 /// accepted, <c>run</c> and <c>accept.toclusters</c> are Sluice callbacks, the rest are refused with what to use
 /// instead. Any other name is unknown. Refused and unknown names are configuration errors at the callback's
-/// <c>file:line</c>, not a surprise at run time. <see cref="Default"/> is the daemon's registry; a test or an embedding
-/// application may make its own and <see cref="Register(string, Func{CallbackContext?, IFlowCallback})"/> more.
+/// <c>file:line</c>, not a surprise at run time. A new registry has Sluice's own callbacks; a test or an embedding
+/// application may <see cref="Register(string, Func{CallbackContext?, IFlowCallback})"/> more and give it to the
+/// <see cref="FlowBuilder"/>.
 /// </summary>
 public sealed class CallbackRegistry
 {
@@ -18,9 +19,6 @@ public sealed class CallbackRegistry
         ["run"] = RunCallback.Create,
         ["accept.toclusters"] = ToClustersCallback.Create,
     };
-
-    /// <summary>The registry of the daemon and of <c>sluice foreground</c>.</summary>
-    public static CallbackRegistry Default { get; } = new();
 
     public void Register(string name, Func<IFlowCallback> factory) => Register(name, _ => factory());
 

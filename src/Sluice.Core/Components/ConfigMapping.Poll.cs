@@ -10,7 +10,7 @@ namespace Sluice.Core.Components;
 public static partial class ConfigMapping
 {
     /// <summary>sr3 poll's options: <c>pollUrl</c> (or the older <c>destination</c>), <c>path</c>, schedule, file ages, <c>vip</c>.</summary>
-    internal static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl)
+    internal static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl, TransferRegistry transfers)
     {
         var errors = new List<string>();
         var pollText = config.String("pollUrl") ?? config.String("sendTo");
@@ -19,9 +19,9 @@ public static partial class ConfigMapping
         {
             errors.Add("poll needs a pollUrl (the server to list)");
         }
-        else if (!Uri.TryCreate(credentials.Complete(pollText), UriKind.Absolute, out var uri) || !TransferRegistry.Default.Supports(uri.Scheme))
+        else if (!Uri.TryCreate(credentials.Complete(pollText), UriKind.Absolute, out var uri) || !transfers.Supports(uri.Scheme))
         {
-            errors.Add($"pollUrl '{TransferOptions.Redact(pollText)}' is not a URL of a protocol Sluice can list ({string.Join(", ", TransferRegistry.Default.Schemes)})");
+            errors.Add($"pollUrl '{TransferOptions.Redact(pollText)}' is not a URL of a protocol Sluice can list ({string.Join(", ", transfers.Schemes)})");
         }
         else
         {
@@ -87,6 +87,7 @@ public static partial class ConfigMapping
         var paths = config.List("path");
         return new PollOptions
         {
+            Transfers = transfers,
             PollUrl = pollUrl,
             Paths = paths.Count > 0 ? paths : ["."],
             Recursive = config.Flag("recursive", true),

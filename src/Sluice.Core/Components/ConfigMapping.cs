@@ -19,6 +19,8 @@ public static partial class ConfigMapping
     /// <summary>
     /// Settings for instance <paramref name="instance"/> of a flow of any component. Every error is collected before
     /// anything is built. For post, <paramref name="postPaths"/> (the command line's files) replace the <c>path</c> lines.
+    /// Callback names resolve in <paramref name="callbackRegistry"/> and a poll's protocol in <paramref name="adapters"/>
+    /// (each a new registry of Core's own when not given).
     /// </summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
     public static FlowSettings ToSettings(
@@ -28,7 +30,8 @@ public static partial class ConfigMapping
         int instance,
         TimeProvider? time = null,
         IReadOnlyList<string>? postPaths = null,
-        CallbackRegistry? callbackRegistry = null)
+        CallbackRegistry? callbackRegistry = null,
+        AdapterRegistry? adapters = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(paths);
@@ -40,7 +43,7 @@ public static partial class ConfigMapping
         }
 
         var state = paths.FlowState(config.Component, config.Name);
-        var (callbacks, callbackErrors) = (callbackRegistry ?? CallbackRegistry.Default).Resolve(new CallbackContext(config, state));
+        var (callbacks, callbackErrors) = (callbackRegistry ?? new CallbackRegistry()).Resolve(new CallbackContext(config, state));
         var errors = new List<string>();
         BrokerUrl? broker = null;
         if (subscribing)
@@ -74,7 +77,7 @@ public static partial class ConfigMapping
         }
 
         var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
-        var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker)) : null;
+        var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker, (adapters ?? AdapterRegistry.CreateCore()).Transfers)) : null;
         if (config.String("nodupe_driver") is { } driver && driver != "disk")
         {
             errors.Add($"nodupe_driver {driver}: not supported by Sluice; the nodupe cache is kept on disk in the flow's state (nodupe_driver disk)");

@@ -3,6 +3,7 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
+using Sluice.Core.Transfers;
 using Sluice.Core.Work;
 
 namespace Sluice.Core.Components;
@@ -11,16 +12,21 @@ namespace Sluice.Core.Components;
 /// The one way from a configuration to a running flow, for every component: the daemon, <c>sluice foreground</c>,
 /// <c>sluice post</c>, the demo, the benchmarks and the tests all build flows here. A configuration becomes settings
 /// (<see cref="ConfigMapping.ToSettings"/>, every error collected first), and settings become a <see cref="Flow"/>
-/// that owns what it opened: disposing the flow closes its input, work, outputs and broker connections.
+/// that owns what it opened: disposing the flow closes its input, work, outputs and broker connections. Brokers and
+/// transfers come from the <see cref="AdapterRegistry"/> it is given, callbacks from its <see cref="CallbackRegistry"/>
+/// (a new one with Sluice's own callbacks when none is given).
 /// </summary>
-public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, TimeProvider? time = null)
+public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, AdapterRegistry adapters, TimeProvider? time = null, CallbackRegistry? callbacks = null)
 {
+    private readonly AdapterRegistry _adapters = adapters ?? throw new ArgumentNullException(nameof(adapters));
+    private readonly CallbackRegistry _callbacks = callbacks ?? new CallbackRegistry();
+
     /// <summary>The components a configuration can be built into.</summary>
     public static readonly IReadOnlySet<string> Components = new HashSet<string>(ConfigMapping.SubscribingComponents.Concat(ConfigMapping.AnnouncingComponents));
 
     /// <summary>Checks that the configuration makes a flow, so that a broken one shows at once with all its errors.</summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
-    public void Validate(FlowConfig config) => _ = ConfigMapping.ToSettings(config, paths, credentials, 1, time);
+    public void Validate(FlowConfig config) => _ = ConfigMapping.ToSettings(config, paths, credentials, 1, time, null, _callbacks, _adapters);
 
     /// <summary>
     /// Builds instance <paramref name="instance"/> of the configuration's flow. The flow disposes <paramref name="owned"/>
@@ -34,12 +40,13 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
         CancellationToken cancellationToken,
         IReadOnlyList<IAsyncDisposable>? owned = null,
         IReadOnlyList<string>? postPaths = null) =>
-        BuildAsync(ConfigMapping.ToSettings(config, paths, credentials, instance, time, postPaths), logger, time, cancellationToken, new FlowExtras { Owned = owned ?? [] });
+        BuildAsync(ConfigMapping.ToSettings(config, paths, credentials, instance, time, postPaths, _callbacks, _adapters), _adapters, logger, time, cancellationToken, new FlowExtras { Owned = owned ?? [] });
 
-    /// <summary>Assembles a flow from its settings: its input, work, outputs, and what it owns.</summary>
-    public static async Task<Flow> BuildAsync(FlowSettings settings, ILogger logger, TimeProvider? time, CancellationToken cancellationToken, FlowExtras? extras = null)
+    /// <summary>Assembles a flow from its settings: its input, work, outputs, and what it owns; brokers and transfers from <paramref name="adapters"/>.</summary>
+    public static async Task<Flow> BuildAsync(FlowSettings settings, AdapterRegistry adapters, ILogger logger, TimeProvider? time, CancellationToken cancellationToken, FlowExtras? extras = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(adapters);
         extras ??= new FlowExtras();
         var owned = new List<IAsyncDisposable>();
         var brokers = new Dictionary<BrokerUrl, IBroker>();
@@ -47,7 +54,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
         {
             if (!brokers.TryGetValue(url, out var broker))
             {
-                broker = BrokerRegistry.Create(url, logger, time);
+                broker = adapters.Brokers.Create(url, logger, time);
                 brokers[url] = broker;
             }
 
@@ -56,7 +63,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
 
         try
         {
-            var input = await InputAsync(settings, Broker, logger, time, cancellationToken).ConfigureAwait(false);
+            var input = await InputAsync(settings, Broker, adapters.Transfers, logger, time, cancellationToken).ConfigureAwait(false);
             owned.Add(input);
 
             IFlowOutput? output = extras.Output;
@@ -72,8 +79,8 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
                 owned.Add(output);
             }
 
-            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time)
-                : settings.Send is { } send ? new SendWork(send)
+            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time, adapters.Transfers)
+                : settings.Send is { } send ? new SendWork(send, adapters.Transfers)
                 : settings.Component == "report" ? new ReportWork(logger)
                 : null;
             if (work is IAsyncDisposable disposableWork)
@@ -111,7 +118,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
         }
     }
 
-    private static async Task<IFlowInput> InputAsync(FlowSettings settings, Func<BrokerUrl, IBroker> broker, ILogger logger, TimeProvider? time, CancellationToken cancellationToken)
+    private static async Task<IFlowInput> InputAsync(FlowSettings settings, Func<BrokerUrl, IBroker> broker, TransferRegistry transfers, ILogger logger, TimeProvider? time, CancellationToken cancellationToken)
     {
         if (settings is { Broker: { } brokerUrl, Subscription: { } subscription })
         {
@@ -125,7 +132,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
 
         if (settings.Poll is { } poll)
         {
-            return new PollInput(poll, logger, time);
+            return new PollInput(poll with { Transfers = transfers }, logger, time);
         }
 
         if (settings.Post is { } post)

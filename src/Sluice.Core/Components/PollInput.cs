@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
+using Sluice.Core.Logging;
 using Sluice.Core.Messages;
 using Sluice.Core.Transfers;
 
@@ -413,22 +414,22 @@ public sealed partial class PollInput : IFlowInput
 
     private static partial class PollLog
     {
-        [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "poll: {Paths} path(s) listed, {Count} file(s) found in {ElapsedMs:F0} ms")]
+        [LoggerMessage(EventId = LogEvents.Poll.Polled, Level = LogLevel.Information, Message = "poll: {Paths} path(s) listed, {Count} file(s) found in {ElapsedMs:F0} ms")]
         public static partial void Polled(ILogger logger, int paths, long count, double elapsedMs);
 
-        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "poll: cannot list {Path}: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.Poll.ListFailed, Level = LogLevel.Warning, Message = "poll: cannot list {Path}: {Reason}")]
         public static partial void ListFailed(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 2103, Level = LogLevel.Error, Message = "poll: cannot connect to {Url}: {Reason}; trying again later")]
+        [LoggerMessage(EventId = LogEvents.Poll.ConnectFailed, Level = LogLevel.Error, Message = "poll: cannot connect to {Url}: {Reason}; trying again later")]
         public static partial void ConnectFailed(ILogger logger, string url, string reason);
 
-        [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "poll: vip {Vip} is not here; waiting (wVip)")]
+        [LoggerMessage(EventId = LogEvents.Poll.VipWaiting, Level = LogLevel.Information, Message = "poll: vip {Vip} is not here; waiting (wVip)")]
         public static partial void VipWaiting(ILogger logger, string vip);
 
-        [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "poll: vip {Vip} is here; polling")]
+        [LoggerMessage(EventId = LogEvents.Poll.VipTaken, Level = LogLevel.Information, Message = "poll: vip {Vip} is here; polling")]
         public static partial void VipTaken(ILogger logger, string vip);
 
-        [LoggerMessage(EventId = 2106, Level = LogLevel.Debug, Message = "poll: {Path} is a symbolic link whose target the server does not give; skipped")]
+        [LoggerMessage(EventId = LogEvents.Poll.LinkSkipped, Level = LogLevel.Debug, Message = "poll: {Path} is a symbolic link whose target the server does not give; skipped")]
         public static partial void LinkSkipped(ILogger logger, string path);
     }
 }

@@ -70,6 +70,6 @@ public sealed record PollOptions
     /// <summary>The server's transfer settings (credentials, timeouts) for a URL.</summary>
     public Func<string, TransferOptions> ServerOptions { get; init; } = url => new TransferOptions { Url = url };
 
-    /// <summary>Where the transfer is created (sftp and ftp are registered by their adapters).</summary>
-    public TransferRegistry Transfers { get; init; } = TransferRegistry.Default;
+    /// <summary>Where the transfer is created: the flow builder's registry (Core's file and http when none is given).</summary>
+    public TransferRegistry Transfers { get; init; } = TransferRegistry.CreateDefault();
 }

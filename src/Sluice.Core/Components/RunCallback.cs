@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
+using Sluice.Core.Logging;
 using Sluice.Core.Transfers;
 
 namespace Sluice.Core.Components;
@@ -353,28 +354,28 @@ internal sealed partial class RunCallback : IFlowCallback
 
     private static partial class RunLog
     {
-        [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "{EntryPoint} run ok: {Command}")]
+        [LoggerMessage(EventId = LogEvents.Run.Ran, Level = LogLevel.Information, Message = "{EntryPoint} run ok: {Command}")]
         public static partial void Ran(ILogger logger, string entryPoint, string command);
 
-        [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "{EntryPoint} run failed: exit {Exit}: {Command}")]
+        [LoggerMessage(EventId = LogEvents.Run.Failed, Level = LogLevel.Error, Message = "{EntryPoint} run failed: exit {Exit}: {Command}")]
         public static partial void Failed(ILogger logger, string entryPoint, string command, int exit);
 
-        [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "{EntryPoint} run timed out after {Seconds:F0}s (killed): {Command}")]
+        [LoggerMessage(EventId = LogEvents.Run.TimedOut, Level = LogLevel.Error, Message = "{EntryPoint} run timed out after {Seconds:F0}s (killed): {Command}")]
         public static partial void TimedOut(ILogger logger, string entryPoint, string command, double seconds);
 
-        [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "{EntryPoint} could not run {Command}: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.Run.CouldNotRun, Level = LogLevel.Error, Message = "{EntryPoint} could not run {Command}: {Reason}")]
         public static partial void CouldNotRun(ILogger logger, string entryPoint, string command, string reason);
 
-        [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "run output: {Command}: {Line}")]
+        [LoggerMessage(EventId = LogEvents.Run.OutputLine, Level = LogLevel.Information, Message = "run output: {Command}: {Line}")]
         public static partial void OutputLine(ILogger logger, string command, string line);
 
-        [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "run stderr: {Command}: {Line}")]
+        [LoggerMessage(EventId = LogEvents.Run.ErrorLine, Level = LogLevel.Warning, Message = "run stderr: {Command}: {Line}")]
         public static partial void ErrorLine(ILogger logger, string command, string line);
 
-        [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "run output: {Command}: {Lines} more line(s) not logged")]
+        [LoggerMessage(EventId = LogEvents.Run.OutputCut, Level = LogLevel.Warning, Message = "run output: {Command}: {Lines} more line(s) not logged")]
         public static partial void OutputCut(ILogger logger, string command, int lines);
 
-        [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "after_work quarantined: {LocalPath} ({Reason}), moved to {Quarantine}; not announced")]
+        [LoggerMessage(EventId = LogEvents.Run.Quarantined, Level = LogLevel.Error, Message = "after_work quarantined: {LocalPath} ({Reason}), moved to {Quarantine}; not announced")]
         public static partial void Quarantined(ILogger logger, string localPath, string reason, string quarantine);
     }
 }

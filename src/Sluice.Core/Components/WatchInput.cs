@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Flows;
+using Sluice.Core.Logging;
 using Sluice.Core.Messages;
 
 namespace Sluice.Core.Components;
@@ -590,13 +591,13 @@ public sealed partial class WatchInput : IFlowInput
 
     private static partial class WatchLog
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "watch {Root}: event queue overflowed ({Reason}); rescanning the tree")]
+        [LoggerMessage(EventId = LogEvents.Watch.Overflow, Level = LogLevel.Warning, Message = "watch {Root}: event queue overflowed ({Reason}); rescanning the tree")]
         public static partial void Overflow(ILogger logger, string root, string reason);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "watch: cannot read {Path} yet ({Reason}); will try again")]
+        [LoggerMessage(EventId = LogEvents.Watch.Unreadable, Level = LogLevel.Warning, Message = "watch: cannot read {Path} yet ({Reason}); will try again")]
         public static partial void Unreadable(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "watch {Root}: the watcher failed ({Reason}); looking at the tree every {Sleep} s and starting the watcher again")]
+        [LoggerMessage(EventId = LogEvents.Watch.WatcherFailed, Level = LogLevel.Error, Message = "watch {Root}: the watcher failed ({Reason}); looking at the tree every {Sleep} s and starting the watcher again")]
         public static partial void WatcherFailed(ILogger logger, string root, string reason, double sleep);
     }
 }

@@ -7,7 +7,7 @@ namespace Sluice.Core.Transfers;
 /// back, so no connection is used by two workers at once (see <see cref="ITransfer"/>) and a flow holds at most as
 /// many per server as it has workers.
 /// </summary>
-internal sealed class TransferPool(Func<string, TransferOptions> serverOptions) : IAsyncDisposable
+internal sealed class TransferPool(TransferRegistry registry, Func<string, TransferOptions> serverOptions) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<ITransfer>> _idle = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<ITransfer> _all = [];
@@ -25,7 +25,7 @@ internal sealed class TransferPool(Func<string, TransferOptions> serverOptions) 
         var idle = _idle.GetOrAdd(key, _ => []);
         if (!idle.TryTake(out var transfer))
         {
-            transfer = TransferRegistry.Default.Create(serverOptions(url));
+            transfer = registry.Create(serverOptions(url));
             _all.Add(transfer);
         }
 

@@ -3,17 +3,15 @@ using System.Collections.Concurrent;
 namespace Sluice.Core.Transfers;
 
 /// <summary>
-/// Chooses an <see cref="ITransfer"/> implementation by URL scheme. Core registers file, http and
-/// https; adapters (sftp, ftp, ftps) register themselves, so Core never references them.
+/// Chooses an <see cref="ITransfer"/> implementation by URL scheme. <see cref="CreateDefault"/> has Core's own
+/// (file, http, https); adapters (sftp, ftp, ftps) register themselves in the registry they are given (the daemon's
+/// <c>Adapters.Create()</c>), so Core never references them.
 /// </summary>
 public sealed class TransferRegistry
 {
     private readonly ConcurrentDictionary<string, Func<TransferOptions, ITransfer>> _factories = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A registry with Core's own schemes: file, http, https.</summary>
-    /// <summary>The registry flows use: file and http(s), plus the adapters registered at start-up (sftp, ftp).</summary>
-    public static TransferRegistry Default { get; } = CreateDefault();
-
+    /// <summary>A new registry with Core's own schemes: file, http, https.</summary>
     public static TransferRegistry CreateDefault()
     {
         var registry = new TransferRegistry();

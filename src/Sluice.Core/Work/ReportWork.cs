@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Components;
 using Sluice.Core.Flows;
+using Sluice.Core.Logging;
 
 namespace Sluice.Core.Work;
 
@@ -27,6 +28,6 @@ public sealed partial class ReportWork(ILogger logger) : IFlowWork
         return ValueTask.FromResult(WorkOutcome.Ok);
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "report: {Code} {Reason} {BaseUrl} {RelPath} by {By} at {TimeCompleted}")]
+    [LoggerMessage(EventId = LogEvents.Report.Reported, Level = LogLevel.Information, Message = "report: {Code} {Reason} {BaseUrl} {RelPath} by {By} at {TimeCompleted}")]
     private static partial void Reported(ILogger logger, int code, string reason, string baseUrl, string relPath, string by, string timeCompleted);
 }

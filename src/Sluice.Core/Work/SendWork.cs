@@ -18,11 +18,11 @@ public sealed class SendWork : IFlowWork, IAsyncDisposable
     private readonly TransferPool _transfers;
     private readonly ConcurrentDictionary<string, bool> _madeDirectories = new(StringComparer.Ordinal);
 
-    public SendWork(SendOptions options)
+    public SendWork(SendOptions options, TransferRegistry? transfers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _transfers = new TransferPool(url =>
+        _transfers = new TransferPool(transfers ?? TransferRegistry.CreateDefault(), url =>
             (options.ServerOptions?.Invoke(url) ?? new TransferOptions { Url = url }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
 
         // An unknown scheme is an error now, when the flow starts, rather than on every message.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Brokers.Mqtt;
+using Sluice.Core.Logging;
 using Sluice.Daemon.DataServer;
 
 namespace Sluice.Daemon.Pump;
@@ -84,7 +85,7 @@ public sealed partial class EmbeddedPump(PumpOptions options, ILogger logger) : 
 
     private static partial class PumpLog
     {
-        [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "pump ready: mqtt broker {Broker} with {Users} user(s), data {Root} served at {BaseUrl}")]
+        [LoggerMessage(EventId = LogEvents.Pump.Ready, Level = LogLevel.Information, Message = "pump ready: mqtt broker {Broker} with {Users} user(s), data {Root} served at {BaseUrl}")]
         public static partial void Ready(ILogger logger, string broker, int users, string root, string baseUrl);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Brokers;
 using Sluice.Core.Flows;
+using Sluice.Core.Logging;
 
 namespace Sluice.Daemon.Supervision;
 
@@ -546,28 +547,28 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
 
     private static partial class SupervisorLog
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{Flow} instance {Instance} started")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.Started, Level = LogLevel.Information, Message = "{Flow} instance {Instance} started")]
         public static partial void Started(ILogger logger, string flow, int instance);
 
-        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "{Flow} instance {Instance} finished")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.Finished, Level = LogLevel.Information, Message = "{Flow} instance {Instance} finished")]
         public static partial void Finished(ILogger logger, string flow, int instance);
 
-        [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; restarting in {Seconds}s")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.Crashed, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; restarting in {Seconds}s")]
         public static partial void Crashed(ILogger logger, string flow, int instance, string reason, double seconds);
 
-        [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; asking the broker again in {Seconds}s")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.Refused, Level = LogLevel.Error, Message = "{Flow} instance {Instance} failed: {Reason}; asking the broker again in {Seconds}s")]
         public static partial void Refused(ILogger logger, string flow, int instance, string reason, double seconds);
 
-        [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.ServicesSlow, Level = LogLevel.Warning, Message = "the pumps did not start within {Seconds}s; starting the flows anyway")]
         public static partial void ServicesSlow(ILogger logger, double seconds);
 
-        [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Flow} did not stop within {Seconds}s; abandoning its in-flight work (it will be delivered again)")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.StopTimedOut, Level = LogLevel.Warning, Message = "{Flow} did not stop within {Seconds}s; abandoning its in-flight work (it will be delivered again)")]
         public static partial void StopTimedOut(ILogger logger, string flow, double seconds);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "{Flow} did not end even when its work was cut short; starting it again beside what is left of it")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.AbortTimedOut, Level = LogLevel.Error, Message = "{Flow} did not end even when its work was cut short; starting it again beside what is left of it")]
         public static partial void AbortTimedOut(ILogger logger, string flow);
 
-        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "sanity: restarting {Flow} ({Reason})")]
+        [LoggerMessage(EventId = LogEvents.Supervisor.SanityRestart, Level = LogLevel.Warning, Message = "sanity: restarting {Flow} ({Reason})")]
         public static partial void SanityRestart(ILogger logger, string flow, string reason);
     }
 }

@@ -21,7 +21,6 @@ public class BlockReassemblyCallbackTests(MosquittoServer mosquitto)
     [Fact]
     public async Task A_subscribe_that_includes_sr3s_block_reassembly_inc_gets_a_file_posted_in_blocks_whole()
     {
-        Sluice.Daemon.Adapters.RegisterAll();
         using var dir = new TempDirectory();
         var exchange = "xbra" + Guid.NewGuid().ToString("N")[..6];
         var served = dir.File("served");
@@ -42,7 +41,7 @@ public class BlockReassemblyCallbackTests(MosquittoServer mosquitto)
         var config = ConfigLoader.Load(paths, "subscribe", "blocks");
         Assert.Equal(["block_reassembly"], config.Callbacks);
         var settings = ConfigMapping.ToSettings(config, paths, CredentialStore.Empty, 1);
-        await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, NullLogger.Instance, null, CancellationToken.None);
+        await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         var running = flow.RunAsync(CancellationToken.None);
 
         var stdout = new StringWriter();

@@ -31,7 +31,7 @@ public class CallbackRegistryTests
     ];
 
     private static ConfigException Refusal(string component, string text) =>
-        Assert.Throws<ConfigException>(() => ConfigException.ThrowIfAny(CallbackRegistry.Default.Errors(ConfigLoader.LoadText(component, "x", text))));
+        Assert.Throws<ConfigException>(() => ConfigException.ThrowIfAny(new CallbackRegistry().Errors(ConfigLoader.LoadText(component, "x", text))));
 
     [Fact]
     public void Every_sr3_callback_is_known_and_each_refusal_says_what_instead_at_its_line()
@@ -42,7 +42,7 @@ public class CallbackRegistryTests
             var known = Sr3Callbacks.All[name];
             var component = known.Components?.First() ?? "subscribe";
             var text = $"broker mqtt://127.0.0.1:1/\ncluster here\nrun_start /bin/true\n\ncallback {name}\n";
-            var errors = CallbackRegistry.Default.Errors(ConfigLoader.LoadText(component, "x", text));
+            var errors = new CallbackRegistry().Errors(ConfigLoader.LoadText(component, "x", text));
             if (known.Kind == Sr3CallbackKind.Refused)
             {
                 var error = Assert.Single(errors);
@@ -77,7 +77,7 @@ public class CallbackRegistryTests
         Assert.Equal(2, error.Line);
         Assert.Contains("in a subscribe: Sluice reads a directory tree only in a watch", error.Message, StringComparison.Ordinal);
         Assert.Single(Refusal("shovel", "broker mqtt://127.0.0.1:1/\ncallback_prepend block_reassembly\n").Errors);
-        Assert.Empty(CallbackRegistry.Default.Errors(ConfigLoader.LoadText("watch", "x", "callback gather.file\ncallback post.message\n")));
+        Assert.Empty(new CallbackRegistry().Errors(ConfigLoader.LoadText("watch", "x", "callback gather.file\ncallback post.message\n")));
     }
 
     [Fact]
@@ -87,13 +87,13 @@ public class CallbackRegistryTests
         Assert.Equal("poll.noaa_hydrometric", CallbackRegistry.Normalize("poll.noaa_hydrometric.py"));
         Assert.Equal("block_reassembly", CallbackRegistry.Normalize("flowcb.block_reassembly.Block_reassembly"));
         var config = ConfigLoader.LoadText("subscribe", "x", "broker mqtt://127.0.0.1:1/\nmsgToClusters A\nflowcb sarracenia.flowcb.accept.toclusters.ToClusters\n");
-        var (callbacks, errors) = CallbackRegistry.Default.Resolve(new CallbackContext(config, Path.GetTempPath()));
+        var (callbacks, errors) = new CallbackRegistry().Resolve(new CallbackContext(config, Path.GetTempPath()));
         Assert.Empty(errors);
         Assert.IsType<ToClustersCallback>(Assert.Single(callbacks));
     }
 
     [Fact]
-    public void A_registry_of_its_own_knows_what_is_registered_in_it_and_the_default_does_not()
+    public void A_registry_of_its_own_knows_what_is_registered_in_it_and_a_new_one_does_not()
     {
         using var dir = new TempDirectory();
         var registry = new CallbackRegistry();

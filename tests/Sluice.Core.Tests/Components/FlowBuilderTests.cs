@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Tests.Flows;
@@ -25,7 +26,7 @@ public class FlowBuilderTests
             """);
         var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
         var output = new MemoryOutput();
-        await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(50) } }, NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = output });
+        await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(50) } }, AdapterRegistry.CreateCore(), NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = output });
         using var stop = new CancellationTokenSource();
         var running = flow.RunAsync(stop.Token);
 
@@ -50,11 +51,62 @@ public class FlowBuilderTests
     {
         using var dir = new TempDirectory();
         var config = ConfigLoader.LoadText("watch", "broken", "callback nosuch.thing\n");
-        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty);
+        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore());
         var errors = Assert.Throws<ConfigException>(() => builder.Validate(config)).Errors.Select(e => e.Message).ToList();
         Assert.Contains(errors, e => e.Contains("needs a post_broker", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("needs a path", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("unknown callback 'nosuch.thing'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_flow_gets_its_broker_from_the_registry_the_builder_is_given_and_from_no_other()
+    {
+        using var dir = new TempDirectory();
+        var paths = new SluicePaths(dir.File("config"), dir.File("state"));
+        var config = ConfigLoader.LoadText("shovel", "s", "broker amqp://u:p@127.0.0.1:1/\nexchange xs_u\npost_broker amqp://u:p@127.0.0.1:1/\n");
+
+        var core = new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore());
+        var none = await Assert.ThrowsAsync<BrokerException>(() => core.BuildAsync(config, 1, NullLogger.Instance, CancellationToken.None));
+        Assert.Contains("no broker adapter for 'amqp'", none.Message, StringComparison.Ordinal);
+
+        var asked = new List<BrokerUrl>();
+        var own = AdapterRegistry.CreateCore();
+        own.Brokers.Register("amqp", (url, _, _) =>
+        {
+            asked.Add(url);
+            throw new BrokerException(url, "the test's own amqp adapter");
+        });
+        var ownBuilt = await Assert.ThrowsAsync<BrokerException>(() => new FlowBuilder(paths, CredentialStore.Empty, own).BuildAsync(config, 1, NullLogger.Instance, CancellationToken.None));
+        Assert.Contains("the test's own amqp adapter", ownBuilt.Message, StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", Assert.Single(asked).Host);
+
+        // Registering in one registry changes no other.
+        Assert.False(AdapterRegistry.CreateCore().Brokers.Supports("amqp"));
+        Assert.True(Sluice.Daemon.Adapters.Create().Brokers.Supports("amqp"));
+    }
+
+    [Fact]
+    public void A_poll_may_list_only_with_a_protocol_of_the_builders_registry()
+    {
+        using var dir = new TempDirectory();
+        var paths = new SluicePaths(dir.File("config"), dir.File("state"));
+        var config = ConfigLoader.LoadText("poll", "p", "post_broker amqp://u:p@127.0.0.1:1/\npollUrl sftp://u@127.0.0.1:1/\npath data\n");
+        var refused = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        Assert.Contains("not a URL of a protocol Sluice can list (file, http, https)", refused.Message, StringComparison.Ordinal);
+        new FlowBuilder(paths, CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config);
+    }
+
+    [Fact]
+    public void Callback_names_resolve_in_the_builders_callback_registry()
+    {
+        using var dir = new TempDirectory();
+        var paths = new SluicePaths(dir.File("config"), dir.File("state"));
+        var config = ConfigLoader.LoadText("watch", "w", $"post_broker mqtt://u:p@127.0.0.1:1/\npost_baseUrl http://127.0.0.1:1/\npath {dir.Path}\ncallback site.mine\n");
+        var callbacks = new CallbackRegistry();
+        callbacks.Register("site.mine", () => new ToClustersCallback(new HashSet<string>(["A"])));
+        new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore(), callbacks: callbacks).Validate(config);
+        var unknown = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        Assert.Contains("unknown callback 'site.mine'", unknown.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -66,7 +118,7 @@ public class FlowBuilderTests
         var config = ConfigLoader.LoadText("watch", "w", $"post_broker mqtt://feeder@127.0.0.1:1/\npost_baseUrl http://127.0.0.1:1/\npath {root}\n");
         var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
         var log = new Disposed();
-        var flow = await FlowBuilder.BuildAsync(settings, NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = new MemoryOutput(), Owned = [log] });
+        var flow = await FlowBuilder.BuildAsync(settings, AdapterRegistry.CreateCore(), NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = new MemoryOutput(), Owned = [log] });
         Assert.False(log.Done);
         await flow.DisposeAsync();
         Assert.True(log.Done);

@@ -6,6 +6,7 @@ using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
+using Sluice.Core.Transfers;
 using Sluice.Core.Work;
 
 namespace Sluice.Core.Tests.Components;
@@ -203,7 +204,7 @@ public class PlacementTests
         Announced(dir, "obs/ripe.txt");
         File.SetLastWriteTimeUtc(dir.File("src/obs/ripe.txt"), DateTime.UtcNow.AddMinutes(-10));
         var config = Load("poll", $"pollUrl file://{dir.File("src")}/\npath obs\nrename /in/\n");
-        var options = ConfigMapping.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("amqp://alice@127.0.0.1:1/"));
+        var options = ConfigMapping.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("amqp://alice@127.0.0.1:1/"), TransferRegistry.CreateDefault());
         await using var poll = new PollInput(options, NullLogger.Instance, new FakeTimeProvider(DateTimeOffset.UtcNow));
         var m = Assert.Single(await poll.ReceiveAsync(100, TimeSpan.Zero, CancellationToken.None)).Message;
         Assert.Equal("/in/ripe.txt", m.Rename);

@@ -6,6 +6,7 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Messages;
+using Sluice.Core.Transfers;
 using Sluice.Daemon;
 using Sluice.Tests.Servers;
 
@@ -111,9 +112,9 @@ public class PollInputTests
     public void A_timezone_that_is_not_known_is_a_configuration_error_that_names_it()
     {
         var config = ConfigLoader.LoadText("poll", "zoned", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone Mars/Olympus_Mons\n");
-        var e = Assert.Throws<ConfigException>(() => ConfigMapping.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")));
+        var e = Assert.Throws<ConfigException>(() => ConfigMapping.Poll(config, CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/"), TransferRegistry.CreateDefault()));
         Assert.Contains("timezone: Mars/Olympus_Mons", e.Message, StringComparison.Ordinal);
-        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("America/Toronto"), ConfigMapping.Poll(ConfigLoader.LoadText("poll", "toronto", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone America/Toronto\n"), CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/")).ListingTimeZone);
+        Assert.Equal(TimeZoneInfo.FindSystemTimeZoneById("America/Toronto"), ConfigMapping.Poll(ConfigLoader.LoadText("poll", "toronto", "post_broker mqtt://u:p@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\ntimezone America/Toronto\n"), CredentialStore.Empty, BrokerUrl.Parse("mqtt://u:p@127.0.0.1:1/"), TransferRegistry.CreateDefault()).ListingTimeZone);
     }
 
     [Fact]
@@ -178,7 +179,6 @@ public class PollInputTests
     [Fact]
     public async Task A_watch_configuration_is_built_the_same_way_and_announces_to_its_post_broker()
     {
-        Adapters.RegisterAll();
         using var dir = new TempDirectory();
         var watched = dir.File("data/watched");
         Directory.CreateDirectory(watched);
@@ -187,7 +187,7 @@ public class PollInputTests
         var paths = new SluicePaths(dir.File("config"), dir.File("state"));
         Directory.CreateDirectory(Path.Combine(paths.ConfigDirectory, "watch"));
         File.WriteAllText(Path.Combine(paths.ConfigDirectory, "watch", "w.conf"), $"post_broker {broker.Url("feeder", "secret")}\npost_exchange xs_w\npost_baseUrl http://pump.example/\npost_baseDir {dir.File("data")}\npath {watched}\n");
-        await using var client = BrokerRegistry.Create(BrokerUrl.Parse(broker.Url("feeder", "secret")), NullLogger.Instance);
+        await using var client = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(broker.Url("feeder", "secret")), NullLogger.Instance);
         await using var consumer = new BrokerInput(
             await client.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding("xs_w", ["v03"], "#")], QueueName = "q_feeder.watch.check" }, CancellationToken.None),
             NullLogger.Instance);

@@ -123,14 +123,13 @@ public class Sr3ExampleFlowTests
             throw new InvalidOperationException($"no flow is built for the {config.Component} component");
         }
 
-        new FlowBuilder(paths, credentials).Validate(config);
+        new FlowBuilder(paths, credentials, Sluice.Daemon.Adapters.Create()).Validate(config);
     }
 
     [Theory]
     [MemberData(nameof(ExampleFiles))]
     public void Every_sr3_example_configuration_builds_a_flow_or_says_what_the_site_must_supply(string relative)
     {
-        Sluice.Daemon.Adapters.RegisterAll();
         using var dir = new TempDirectory();
         var path = Path.Combine(Fixtures.Sr3Configs, relative);
         var component = ComponentOf(relative);

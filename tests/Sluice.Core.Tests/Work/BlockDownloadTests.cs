@@ -58,15 +58,14 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
         /// <summary>A subscribe of the exchange, from its configuration through the daemon's mapping, that stops after <paramref name="count"/> messages.</summary>
         public async Task<Flow> SubscribeAsync(long count)
         {
-            Sluice.Daemon.Adapters.RegisterAll();
             var config = ConfigLoader.LoadText("subscribe", "blocks", $"broker {brokerUrl}\nexchange {exchange}\nsubtopic #\ndirectory {Destination}\nmirror on\nmessageCountMax {count}\nbatch 4\n");
             var settings = ConfigMapping.ToSettings(config, Paths, CredentialStore.Empty, 1);
-            return await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, NullLogger.Instance, null, CancellationToken.None);
+            return await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         }
 
         public async Task PublishAsync(IEnumerable<NotificationMessage> messages)
         {
-            var broker = BrokerRegistry.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
+            var broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
             await using var _ = broker;
             await using var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, [exchange], V03Format.Instance.DefaultTopicPrefix);
             await output.PublishAsync([.. messages], CancellationToken.None);
