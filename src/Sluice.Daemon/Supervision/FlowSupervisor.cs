@@ -391,32 +391,17 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                 {
                     // The broker says no to what the configuration asks: failed, with what to do. Asked again now and
                     // then (at the longest backoff), so the flow starts by itself once someone has done it.
-                    instance.LastError = ex.Describe(Definition.Name);
-                    instance.Restarts++;
-                    instance.State = FlowState.Failed;
-                    SupervisorLog.Refused(owner._logger, Definition.Name, instance.Number, instance.LastError, RefusedRetry.TotalSeconds);
-                    _ready.TrySetResult();
-                    try
-                    {
-                        await Task.Delay(RefusedRetry, owner._time, stop).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
+                    var error = ex.Describe(Definition.Name);
+                    SupervisorLog.Refused(owner._logger, Definition.Name, instance.Number, error, RefusedRetry.TotalSeconds);
+                    if (!await PauseAsync(instance, FlowState.Failed, error, RefusedRetry, stop).ConfigureAwait(false))
                     {
                         return;
                     }
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested)
                 {
-                    instance.LastError = ex.Message;
-                    instance.Restarts++;
-                    instance.State = FlowState.Restarting;
                     SupervisorLog.Crashed(owner._logger, Definition.Name, instance.Number, ex.Message, backoff.TotalSeconds);
-                    _ready.TrySetResult();
-                    try
-                    {
-                        await Task.Delay(backoff, owner._time, stop).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
+                    if (!await PauseAsync(instance, FlowState.Restarting, ex.Message, backoff, stop).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -440,6 +425,24 @@ public sealed partial class FlowSupervisor : IAsyncDisposable
                         await service.DisposeAsync().ConfigureAwait(false);
                     }
                 }
+            }
+        }
+
+        /// <summary>An instance that ended with <paramref name="error"/> waits <paramref name="delay"/> in <paramref name="state"/>; false when stopped meanwhile.</summary>
+        private async Task<bool> PauseAsync(Instance instance, FlowState state, string error, TimeSpan delay, CancellationToken stop)
+        {
+            instance.LastError = error;
+            instance.Restarts++;
+            instance.State = state;
+            _ready.TrySetResult();
+            try
+            {
+                await Task.Delay(delay, owner._time, stop).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
 
