@@ -7,6 +7,7 @@ using RabbitMQ.Client;
 using Sluice.Benchmarks.Transfers;
 using Sluice.Core.Brokers;
 using Sluice.Core.Components;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
@@ -82,7 +83,7 @@ internal static class FlowBenchmark
         }
     }
 
-    /// <summary>sluice post of a tree (FileAnnouncer, PostInput, BrokerOutput, as `sluice post` builds it) beside sha512sum of the files plus a bare confirmed publish of as many messages.</summary>
+    /// <summary>sluice post of a tree (a post configuration built by FlowBuilder, as `sluice post -c` builds it) beside sha512sum of the files plus a bare confirmed publish of as many messages.</summary>
     private static async Task PostAsync(IConnection connection, string url, string www, int count, int runs)
     {
         var tree = Path.Combine(www, "post");
@@ -98,22 +99,21 @@ internal static class FlowBenchmark
         for (var r = 0; r < runs; r++)
         {
             ResetPeak();
-            Sluice.Core.Brokers.IBroker broker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(url), NullLogger.Instance);
-            await using (broker)
+            // Built from a configuration by the flow builder, as `sluice post -c` builds it.
+            var config = ConfigLoader.LoadText("post", "bench", $"post_broker {url}\npost_exchange xbench_post\npost_baseUrl http://127.0.0.1:1/\npost_baseDir {www}\nsource bench\ncluster localhost\n");
+            var state = Directory.CreateTempSubdirectory("sluice-bench-post-").FullName;
+            var paths = new SluicePaths(Path.Combine(state, "config"), Path.Combine(state, "state"));
+            var adapters = Sluice.Daemon.Adapters.Create();
+            var settings = ConfigMapping.ToSettings(config, paths, CredentialStore.Empty, 1, postPaths: [tree], adapters: adapters);
+            await using (var flow = await FlowBuilder.BuildAsync(settings, adapters, NullLogger.Instance, null, CancellationToken.None))
             {
-                var output = new BrokerOutput(await broker.CreatePublisherAsync(CancellationToken.None), V03Format.Instance, ["xbench_post"], ["v03"]);
-                await using (output)
-                {
-                    var announce = new AnnounceOptions { PostBaseUrl = "http://127.0.0.1:1/", PostBaseDir = www, Source = "bench", FromCluster = "localhost" };
-                    await using var input = new PostInput(new FileAnnouncer(announce), [tree]);
-                    await using var flow = new Flow(new FlowOptions { Name = "post/bench", Concurrency = 1 }, input, null, output, NullLogger.Instance);
-                    var watch = Stopwatch.StartNew();
-                    await flow.RunAsync(CancellationToken.None);
-                    ours.Add(watch.Elapsed.TotalSeconds);
-                    posted = flow.Metrics.Posted;
-                }
+                var watch = Stopwatch.StartNew();
+                await flow.RunAsync(CancellationToken.None);
+                ours.Add(watch.Elapsed.TotalSeconds);
+                posted = flow.Metrics.Posted;
             }
 
+            Directory.Delete(state, recursive: true);
             peak = Math.Max(peak, PeakMiB());
             var queued = (await admin.QueueDeclarePassiveAsync(queue)).MessageCount;
             await admin.QueuePurgeAsync(queue);
@@ -131,7 +131,7 @@ internal static class FlowBenchmark
         var s = TransferBenchmark.Median(ours);
         var l = TransferBenchmark.Median(theirs);
         Console.WriteLine($"| post {count} x 1 KiB + {count / 100 + 1} dirs, sha512 | limit: sha512sum of the files ({TransferBenchmark.Median(hashing):0.00} s) + bare confirmed publish of {posted} | {l:0.00} | {posted / l:0} msg/s | | |");
-        Console.WriteLine($"| post {count} x 1 KiB + {count / 100 + 1} dirs, sha512 | Sluice post (FileAnnouncer + BrokerOutput) | {s:0.00} | {posted / s:0} msg/s | {l / s:0%} | {peak} |");
+        Console.WriteLine($"| post {count} x 1 KiB + {count / 100 + 1} dirs, sha512 | Sluice post (a post configuration built by FlowBuilder) | {s:0.00} | {posted / s:0} msg/s | {l / s:0%} | {peak} |");
     }
 
     /// <summary>A subscribe flow (FlowFactory, DownloadWork, concurrency 4) draining a prefilled queue, beside curl --parallel-max 4 fetching the same files.</summary>
