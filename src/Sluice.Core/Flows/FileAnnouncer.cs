@@ -52,7 +52,8 @@ public sealed class FileAnnouncer(AnnounceOptions options, TimeProvider? time = 
 
         if (Directory.Exists(path))
         {
-            if (options.AnnounceDirectories)
+            // post_baseDir itself is the root the relPaths start from: it has no relPath to announce.
+            if (options.AnnounceDirectories && !IsBaseDir(path))
             {
                 yield return DirectoryCreated(path);
             }
@@ -166,6 +167,9 @@ public sealed class FileAnnouncer(AnnounceOptions options, TimeProvider? time = 
 
         return full.TrimStart('/');
     }
+
+    private bool IsBaseDir(string path) =>
+        options.PostBaseDir is { } baseDir && string.Equals(Path.GetFullPath(path).TrimEnd('/'), Path.GetFullPath(baseDir).TrimEnd('/'), StringComparison.Ordinal);
 
     private NotificationMessage Base(string path, MessageField[] order)
     {

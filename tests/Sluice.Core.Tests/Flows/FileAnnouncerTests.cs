@@ -74,6 +74,17 @@ public class FileAnnouncerTests
     }
 
     [Fact]
+    public async Task Posting_post_baseDir_itself_announces_what_it_holds_but_not_itself()
+    {
+        // The base directory is where relPaths start: announcing it gave a relPath that repeated its absolute path.
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.File("a"));
+        File.WriteAllText(dir.File("a/x.txt"), "x");
+        var messages = await Announce(Options(dir.Path), dir.Path);
+        Assert.Equal(["a", "a/x.txt"], messages.Select(m => m.RelPath));
+    }
+
+    [Fact]
     public async Task A_large_file_is_announced_block_by_block_with_its_manifest()
     {
         using var dir = new TempDirectory();
