@@ -78,16 +78,6 @@ public static partial class ConfigMapping
 
         var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
         var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker, (adapters ?? AdapterRegistry.CreateCore()).Transfers)) : null;
-        if (config.String("nodupe_driver") is { } driver && driver != "disk")
-        {
-            errors.Add($"nodupe_driver {driver}: not supported by Sluice; the nodupe cache is kept on disk in the flow's state (nodupe_driver disk)");
-        }
-
-        if (config.String("queueType") is { } queueType && queueType != "classic")
-        {
-            errors.Add($"queueType {queueType}: not supported by Sluice; queues are RabbitMQ classic queues (queueType classic)");
-        }
-
         // Variables with no value (at their lines), callbacks that cannot run (at theirs), then what else is wrong.
         ConfigException.ThrowIfAny([.. config.Unresolved, .. callbackErrors, .. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
         var user = broker?.User ?? postBroker?.User ?? "anonymous";

@@ -96,9 +96,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
             }
 
             // Broker connections close after the inputs and outputs that use them; what the caller gives goes last.
-            owned.AddRange(brokers.Values);
-            owned.AddRange(extras.Owned);
-            var flow = new Flow(settings.Flow, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, .. extras.Callbacks], reports, owned);
+            var flow = new Flow(settings.Flow, input, work, output, logger, time, settings.Filter, [.. settings.Callbacks, .. extras.Callbacks], reports, [.. owned, .. brokers.Values, .. extras.Owned]);
             if (input is PollInput poll)
             {
                 poll.Metrics = flow.Metrics;
@@ -108,8 +106,8 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
         }
         catch
         {
-            owned.AddRange(brokers.Values.Where(b => !owned.Contains(b)));
-            foreach (var resource in owned)
+            // What the caller gave stays the caller's to close when no flow was made.
+            foreach (var resource in owned.Concat(brokers.Values))
             {
                 await resource.DisposeAsync().ConfigureAwait(false);
             }

@@ -80,6 +80,8 @@ public static class OptionSupport
         Refuse("each message carries its baseUrl; to announce under another URL use post_baseUrl", null, "baseUrl");
         Refuse("blocks are always written in place, into the file they belong to", true, "inplace");
         Refuse("a queue is bound with topicPrefix and subtopic", null, "topic");
+        Refuse("the nodupe cache is kept on disk in the flow's state (nodupe_driver disk)", "disk", "nodupe_driver");
+        Refuse("queues are RabbitMQ classic queues (queueType classic)", "classic", "queueType");
 
         // Tuning of sr3's own implementation: Sluice does the same job its own way, so these only warn.
         Ignore("Sluice does not restart flows on memory growth; memory is bounded by batch and prefetch", "MemoryBaseLineFile", "MemoryMax", "MemoryMultiplier");

@@ -102,7 +102,7 @@ public sealed partial class Flow
         }
         catch
         {
-            Forget(relPath, gate);
+            StopUsing(relPath, gate);
             throw;
         }
     }
@@ -110,10 +110,10 @@ public sealed partial class Flow
     private void LeaveFile(string relPath, FileGate gate)
     {
         gate.Semaphore.Release();
-        Forget(relPath, gate);
+        StopUsing(relPath, gate);
     }
 
-    private void Forget(string relPath, FileGate gate)
+    private void StopUsing(string relPath, FileGate gate)
     {
         lock (_fileGates)
         {

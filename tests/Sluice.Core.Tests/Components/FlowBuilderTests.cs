@@ -116,22 +116,57 @@ public class FlowBuilderTests
         var root = dir.File("w");
         Directory.CreateDirectory(root);
         var config = ConfigLoader.LoadText("watch", "w", $"post_broker mqtt://feeder@127.0.0.1:1/\npost_baseUrl http://127.0.0.1:1/\npath {root}\n");
-        var settings = ConfigMapping.ToSettings(config, new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, 1);
-        var log = new Disposed();
-        var flow = await FlowBuilder.BuildAsync(settings, AdapterRegistry.CreateCore(), NullLogger.Instance, null, CancellationToken.None, new FlowExtras { Output = new MemoryOutput(), Owned = [log] });
-        Assert.False(log.Done);
+        var closed = new List<string>();
+        var adapters = AdapterRegistry.CreateCore();
+        adapters.Brokers.Register("mqtt", (url, _, _) => new RecordingBroker(url, closed));
+        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, adapters);
+        var flow = await builder.BuildAsync(config, 1, NullLogger.Instance, CancellationToken.None, owned: [new Recorded("log", closed)]);
+        Assert.Empty(closed);
         await flow.DisposeAsync();
-        Assert.True(log.Done);
+
+        // The publisher before the connection it uses, the caller's log last; each once, however often the flow is disposed.
+        await flow.DisposeAsync();
+        Assert.Equal(["publisher", "broker", "log"], closed);
     }
 
-    private sealed class Disposed : IAsyncDisposable
+    private sealed class Recorded(string name, List<string> closed) : IAsyncDisposable
     {
-        public bool Done { get; private set; }
+        public ValueTask DisposeAsync()
+        {
+            closed.Add(name);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class RecordingBroker(BrokerUrl url, List<string> closed) : IBroker
+    {
+        public BrokerUrl Url => url;
+
+        public Task<ISubscription> SubscribeAsync(SubscriptionOptions options, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IPublisher> CreatePublisherAsync(CancellationToken cancellationToken) => Task.FromResult<IPublisher>(new Publisher(closed));
+
+        public Task DeclareExchangeAsync(string exchange, bool durable, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task DeleteExchangeAsync(string exchange, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task DeleteQueueAsync(string queue, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public ValueTask DisposeAsync()
         {
-            Done = true;
+            closed.Add("broker");
             return ValueTask.CompletedTask;
+        }
+
+        private sealed class Publisher(List<string> closed) : IPublisher
+        {
+            public ValueTask PublishAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+            public ValueTask DisposeAsync()
+            {
+                closed.Add("publisher");
+                return ValueTask.CompletedTask;
+            }
         }
     }
 }

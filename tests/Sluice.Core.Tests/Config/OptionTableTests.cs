@@ -171,12 +171,15 @@ public class OptionTableTests
     }
 
     [Theory]
-    [InlineData("nodupe_driver redis", "nodupe_driver redis: not supported by Sluice")]
-    [InlineData("queueType quorum", "queueType quorum: not supported by Sluice")]
+    [InlineData("nodupe_driver redis", "nodupe_driver: not supported by Sluice: the nodupe cache is kept on disk")]
+    [InlineData("queueType quorum", "queueType: not supported by Sluice: queues are RabbitMQ classic queues")]
     public void A_driver_or_queue_type_Sluice_does_not_have_stops_the_flow(string line, string expected)
     {
         using var dir = new TempDirectory();
         var config = ConfigLoader.LoadText("subscribe", "d", $"broker {Broker}\n{line}\n");
+        var harmless = ConfigLoader.LoadText("subscribe", "h", $"broker {Broker}\nnodupe_driver disk\nqueueType classic\n");
+        Assert.Empty(harmless.Warnings);
+        new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(harmless);
         var e = Assert.Throws<ConfigException>(() => new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
