@@ -17,6 +17,9 @@ namespace Sluice.Daemon;
 /// </summary>
 public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvider? time = null, bool logToFiles = true, AdapterRegistry? adapters = null) : IFlowCatalog
 {
+    /// <summary>The options that name a broker or server a flow logs in to.</summary>
+    private static readonly string[] ServerOptions = ["broker", "post_broker", "report_broker", "sendTo", "pollUrl"];
+
     private readonly AdapterRegistry _adapters = adapters ?? Adapters.Create();
 
     public IReadOnlyList<FlowDefinition> Load()
@@ -100,12 +103,12 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
             return new FlowDefinition(full, 1, null) { Error = ex.Message };
         }
 
-        var instances = (int)Math.Max(1, config.Count("instances", 1));
+        var instances = (int)Math.Max(1, config.Count("instances"));
         try
         {
             if (component == "pump")
             {
-                return PumpDefinition(name, PumpConfiguration.ToOptions(config, paths, credentials), config.Fingerprint, config);
+                return PumpDefinition(name, PumpConfiguration.ToOptions(config, paths, credentials), config.Fingerprint + ":" + credentials.Fingerprint(), config);
             }
 
             if (FlowBuilder.Components.Contains(component) && component != "post")
@@ -126,7 +129,7 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
                         throw;
                     }
                 })
-                { Fingerprint = config.Fingerprint, Thresholds = RunStateThresholds.From(config) };
+                { Fingerprint = Fingerprint(config, credentials), Thresholds = RunStateThresholds.From(config) };
             }
 
             return new FlowDefinition(full, 1, null) { Error = $"{config.File}: the {component} component does not run in the daemon yet" };
@@ -135,6 +138,18 @@ public sealed class ConfigCatalog(SluicePaths paths, ILogger logger, TimeProvide
         {
             return new FlowDefinition(full, instances, null) { Error = ex.Message };
         }
+    }
+
+    /// <summary>
+    /// The configuration's fingerprint with the credentials the flow uses: those of its brokers and servers, or all of
+    /// them for a flow that downloads from whatever server its messages name.
+    /// </summary>
+    private static string Fingerprint(FlowConfig config, CredentialStore credentials)
+    {
+        var used = config.Component is "subscribe" or "sarra" or "flow"
+            ? credentials.Fingerprint()
+            : credentials.Fingerprint(ServerOptions.Select(config.String).OfType<string>());
+        return config.Fingerprint + ":" + used;
     }
 
     /// <summary>A pump's servers as a service of the daemon, logging to <c>log/pump_&lt;name&gt;_01.log</c>.</summary>

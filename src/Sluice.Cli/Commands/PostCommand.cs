@@ -21,11 +21,10 @@ internal static class PostCommand
         var config = new Option<string?>("--config", "-c") { Description = "Post with a post or watch configuration (component/name): its post_broker, post_baseUrl, post_exchange, identity, blockSize, ..." };
         var baseUrl = new Option<string?>("--post_baseUrl", "--post-baseurl") { Description = "The URL the files are served under (required without -c)." };
         var baseDir = new Option<string?>("--post_baseDir", "--post-basedir") { Description = "The local directory post_baseUrl serves; relPaths are relative to it." };
-        var identity = new Option<string>("--identity") { Description = "sha512 (default), md5, sha256, sha384, cod,<alg>, random, arbitrary or none.", DefaultValueFactory = _ => "sha512" };
+        var identity = new Option<string?>("--identity") { Description = "sha512 (default), md5, sha256, sha384, cod,<alg>, random, arbitrary or none." };
         var blockSize = new Option<long>("--blockSize", "--blocksize")
         {
             Description = "1: whole files (default); 0: 50 MiB blocks; N: blocks of N bytes (a size, as in sr3: 4M, 10mb).",
-            DefaultValueFactory = _ => 1,
             CustomParser = parsed =>
             {
                 var text = parsed.Tokens.Count > 0 ? parsed.Tokens[0].Value : "1";
@@ -39,14 +38,14 @@ internal static class PostCommand
             },
         };
         var inline = new Option<bool>("--inline") { Description = "Put the content of small files in the message." };
-        var inlineByteMax = new Option<long>("--inlineByteMax") { Description = "Largest file put inline.", DefaultValueFactory = _ => 4096 };
+        var inlineByteMax = new Option<long>("--inlineByteMax") { Description = "Largest file put inline (default 4096)." };
         var outlet = new Option<string>("--outlet") { Description = "json: print each message; url: print each file's URL.", DefaultValueFactory = _ => "json" };
         outlet.AcceptOnlyFromAmong("json", "url");
         var source = new Option<string?>("--source") { Description = "The source field." };
         var postBroker = new Option<string?>("--post_broker", "--post-broker") { Description = "Publish to this broker (amqp://, mqtt://); credentials.conf supplies the password." };
-        var postExchange = new Option<string>("--post_exchange", "--post-exchange") { Description = "The exchange to publish on.", DefaultValueFactory = _ => "xpublic" };
+        var postExchange = new Option<string?>("--post_exchange", "--post-exchange") { Description = "The exchange to publish on (default xpublic)." };
         var postTopicPrefix = new Option<string?>("--post_topicPrefix", "--post-topicprefix") { Description = "Topic prefix (default: the format's, v03 or v02.post)." };
-        var postFormat = new Option<string>("--post_format", "--post-format") { Description = "v03 (default), v02 or wis.", DefaultValueFactory = _ => "v03" };
+        var postFormat = new Option<string?>("--post_format", "--post-format") { Description = "v03 (default), v02 or wis." };
         postFormat.AcceptOnlyFromAmong("v03", "v02", "wis");
         var cluster = new Option<string?>("--cluster") { Description = "The from_cluster field." };
 
@@ -99,7 +98,7 @@ internal static class PostCommand
                 return 1;
             }
 
-            if (Given(identity) || flowConfig is null)
+            if (Given(identity))
             {
                 try
                 {
@@ -113,11 +112,12 @@ internal static class PostCommand
             }
 
             // The command line's options are configuration options: they override the configuration's, and without -c
-            // they are the whole configuration. The flow is then built as every flow is.
-            var values = new Dictionary<string, object>(flowConfig?.Values ?? new Dictionary<string, object>(), StringComparer.Ordinal);
+            // those of an empty post configuration (a post's defaults). The flow is then built as every flow is.
+            var baseConfig = flowConfig ?? ConfigLoader.LoadText("post", "command-line", string.Empty);
+            var values = new Dictionary<string, object>(baseConfig.Values, StringComparer.Ordinal);
             void Set<T>(Option<T> option, string name)
             {
-                if ((Given(option) || flowConfig is null) && result.GetValue(option) is { } value)
+                if (Given(option) && result.GetValue(option) is { } value)
                 {
                     values[name] = value;
                 }
@@ -135,7 +135,7 @@ internal static class PostCommand
             Set(postExchange, "post_exchange");
             Set(postTopicPrefix, "post_topicPrefix");
             Set(postFormat, "post_format");
-            var postConfig = (flowConfig ?? ConfigLoader.LoadText("post", "command-line", string.Empty)) with { Component = "post", Values = values };
+            var postConfig = baseConfig with { Component = "post", Values = values };
             var sluicePaths = SluicePaths.FromEnvironment();
             Flow flow;
             var posted = ProgressDisplay.CountPosted();

@@ -8,7 +8,7 @@ namespace Sluice.Core.Checksums;
 public static class FileIdentity
 {
     /// <summary>The buffer used when none is configured (sr3's <c>bufSize</c>).</summary>
-    public const int DefaultBufferSize = 1 << 20;
+    public const int DefaultBufferSize = Config.Defaults.BufSize;
 
     /// <summary>Files up to this size are hashed with reads in place.</summary>
     private const int SmallFile = 64 * 1024;

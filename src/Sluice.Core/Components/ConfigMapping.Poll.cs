@@ -12,16 +12,16 @@ public static partial class ConfigMapping
     /// <summary>sr3 poll's options: <c>pollUrl</c> (or the older <c>destination</c>), <c>path</c>, schedule, file ages, <c>vip</c>.</summary>
     internal static PollOptions Poll(FlowConfig config, CredentialStore credentials, BrokerUrl postUrl, TransferRegistry transfers)
     {
-        var errors = new List<string>();
+        var errors = new List<ConfigDiagnostic>();
         var pollText = config.String("pollUrl") ?? config.String("sendTo");
         string pollUrl = string.Empty;
         if (pollText is null)
         {
-            errors.Add("poll needs a pollUrl (the server to list)");
+            errors.Add(config.ErrorAt("pollUrl", "poll needs a pollUrl (the server to list)"));
         }
         else if (!Uri.TryCreate(credentials.Complete(pollText), UriKind.Absolute, out var uri) || !transfers.Supports(uri.Scheme))
         {
-            errors.Add($"pollUrl '{TransferOptions.Redact(pollText)}' is not a URL of a protocol Sluice can list ({string.Join(", ", transfers.Schemes)})");
+            errors.Add(config.ErrorAt("pollUrl", $"pollUrl '{TransferOptions.Redact(pollText)}' is not a URL of a protocol Sluice can list ({string.Join(", ", transfers.Schemes)})"));
         }
         else
         {
@@ -37,7 +37,7 @@ public static partial class ConfigMapping
             }
             else
             {
-                errors.Add($"vip '{vip}' is not an IP address");
+                errors.Add(config.ErrorAt("vip", $"vip '{vip}' is not an IP address"));
             }
         }
 
@@ -52,7 +52,7 @@ public static partial class ConfigMapping
             }
             else
             {
-                errors.Add($"scheduled_time '{text}' is not a time of day (HH:MM)");
+                errors.Add(config.ErrorAt("scheduled_time", $"scheduled_time '{text}' is not a time of day (HH:MM)"));
             }
         }
 
@@ -63,7 +63,7 @@ public static partial class ConfigMapping
         }
         catch (FormatException ex)
         {
-            errors.Add($"identity: {ex.Message}");
+            errors.Add(config.ErrorAt("identity", $"identity: {ex.Message}"));
         }
 
         TimeZoneInfo? listingTimeZone = null;
@@ -75,13 +75,13 @@ public static partial class ConfigMapping
             }
             catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
             {
-                errors.Add($"timezone: {zone} is not a time zone known here (an IANA name such as America/Toronto, or UTC): {ex.Message}");
+                errors.Add(config.ErrorAt("timezone", $"timezone: {zone} is not a time zone known here (an IANA name such as America/Toronto, or UTC): {ex.Message}"));
             }
         }
 
         if (errors.Count > 0)
         {
-            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+            throw new ConfigException([.. errors]);
         }
 
         var paths = config.List("path");
@@ -90,7 +90,7 @@ public static partial class ConfigMapping
             Transfers = transfers,
             PollUrl = pollUrl,
             Paths = paths.Count > 0 ? paths : ["."],
-            Recursive = config.Flag("recursive", true),
+            Recursive = config.Flag("recursive"),
             PostBaseUrl = config.String("post_baseUrl") ?? DefaultBaseUrl(pollUrl),
             PostBaseDir = config.String("post_baseDir"),
             Identity = identity,
@@ -98,7 +98,7 @@ public static partial class ConfigMapping
             FromCluster = config.String("cluster") ?? postUrl.Host,
             ToClusters = config.String("to_clusters"),
             Rename = config.String("rename"),
-            Sleep = config.Duration("sleep", TimeSpan.FromMinutes(5)),
+            Sleep = config.Duration("sleep"),
             ScheduledInterval = config.Duration("scheduled_interval"),
             ScheduledHours = hours,
             ScheduledMinutes = minutes,
@@ -107,7 +107,7 @@ public static partial class ConfigMapping
             FileAgeMax = config.Duration("fileAgeMax"),
             ListingTimeZone = listingTimeZone,
             Vip = vips,
-            ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout) },
+            ServerOptions = url => ConfigMapping.ServerOptions(url, credentials) with { Timeout = config.Duration("timeout") },
         };
     }
 
@@ -118,7 +118,7 @@ public static partial class ConfigMapping
         return redacted.EndsWith('/') ? redacted : redacted + "/";
     }
 
-    private static List<int> Numbers(FlowConfig config, string option, int max, List<string> errors)
+    private static List<int> Numbers(FlowConfig config, string option, int max, List<ConfigDiagnostic> errors)
     {
         var numbers = new List<int>();
         foreach (var text in config.List(option))
@@ -129,7 +129,7 @@ public static partial class ConfigMapping
             }
             else
             {
-                errors.Add($"{option} '{text}' is not a number from 0 to {max}");
+                errors.Add(config.ErrorAt(option, $"{option} '{text}' is not a number from 0 to {max}"));
             }
         }
 

@@ -13,11 +13,11 @@ public static partial class ConfigMapping
     public static AnnounceOptions Announce(FlowConfig config, BrokerUrl? postBroker)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var errors = new List<string>();
+        var errors = new List<ConfigDiagnostic>();
         var baseUrl = config.String("post_baseUrl");
         if (baseUrl is null)
         {
-            errors.Add($"{config.Component} needs a post_baseUrl (the URL the files are served under)");
+            errors.Add(config.ErrorAt("post_baseUrl", $"{config.Component} needs a post_baseUrl (the URL the files are served under)"));
         }
 
         var identity = IdentitySetting.Default;
@@ -27,12 +27,12 @@ public static partial class ConfigMapping
         }
         catch (FormatException ex)
         {
-            errors.Add("identity: " + ex.Message);
+            errors.Add(config.ErrorAt("identity", "identity: " + ex.Message));
         }
 
         if (errors.Count > 0)
         {
-            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+            throw new ConfigException([.. errors]);
         }
 
         return new AnnounceOptions
@@ -40,15 +40,15 @@ public static partial class ConfigMapping
             PostBaseUrl = baseUrl!,
             PostBaseDir = config.String("post_baseDir"),
             Identity = identity,
-            BlockSize = config.Count("blockSize", 1),
+            BlockSize = config.Count("blockSize"),
             Inline = config.Flag("inline"),
-            InlineByteMax = config.Count("inlineByteMax", 4096),
+            InlineByteMax = config.Count("inlineByteMax"),
             Source = config.String("source") ?? postBroker?.User,
             FromCluster = config.String("cluster") ?? postBroker?.Host,
             ToClusters = config.String("to_clusters"),
             Rename = config.String("rename"),
             Headers = config.Headers,
-            BufferSize = (int)Math.Clamp(config.Count("bufSize", FileIdentity.DefaultBufferSize), 4096, 64 << 20),
+            BufferSize = (int)Math.Clamp(config.Count("bufSize"), Defaults.BufSizeMin, Defaults.BufSizeMax),
         };
     }
 
@@ -67,14 +67,14 @@ public static partial class ConfigMapping
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(credentials);
-        var errors = new List<string>();
+        var errors = new List<ConfigDiagnostic>();
         var text = config.String("post_broker");
-        var url = text is null ? null : ParseBroker(text, credentials, "post_broker", errors);
+        var url = text is null ? null : ParseBroker(config, "post_broker", text, credentials, errors);
         if (text is null)
         {
-            errors.Add($"{config.Component} needs a post_broker (where to announce)");
+            errors.Add(config.ErrorAt("post_broker", $"{config.Component} needs a post_broker (where to announce)"));
         }
 
-        return url ?? throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+        return url ?? throw new ConfigException([.. errors]);
     }
 }

@@ -44,42 +44,42 @@ public static partial class ConfigMapping
 
         var state = paths.FlowState(config.Component, config.Name);
         var (callbacks, callbackErrors) = (callbackRegistry ?? new CallbackRegistry()).Resolve(new CallbackContext(config, state));
-        var errors = new List<string>();
+        var errors = new List<ConfigDiagnostic>();
         BrokerUrl? broker = null;
         if (subscribing)
         {
             if (config.String("broker") is not { } brokerText)
             {
-                errors.Add("no broker (which broker to subscribe to)");
+                errors.Add(config.ErrorAt("broker", "no broker (which broker to subscribe to)"));
             }
             else
             {
-                broker = ParseBroker(brokerText, credentials, "broker", errors);
+                broker = ParseBroker(config, "broker", brokerText, credentials, errors, adapters?.Brokers);
             }
         }
 
-        BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(postText, credentials, "post_broker", errors) : null;
+        BrokerUrl? postBroker = config.String("post_broker") is { } postText ? ParseBroker(config, "post_broker", postText, credentials, errors, adapters?.Brokers) : null;
         if (postBroker is null && config.Component is "watch" or "poll" && !config.Has("post_broker"))
         {
-            errors.Add($"{config.Component} needs a post_broker (where to announce)");
+            errors.Add(config.ErrorAt("post_broker", $"{config.Component} needs a post_broker (where to announce)"));
         }
 
-        BrokerUrl? reportBroker = config.String("report_broker") is { } reportText ? ParseBroker(reportText, credentials, "report_broker", errors) : broker;
+        BrokerUrl? reportBroker = config.String("report_broker") is { } reportText ? ParseBroker(config, "report_broker", reportText, credentials, errors, adapters?.Brokers) : broker;
         var sendTo = config.String("sendTo");
         if (config.Component == "sender" && sendTo is null)
         {
-            errors.Add("no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)");
+            errors.Add(config.ErrorAt("sendTo", "no sendTo (the server to send the files to: sftp://, ftp://, ftps://, file:, http://)"));
         }
 
         if (config.Component == "watch" && config.List("path").Count == 0)
         {
-            errors.Add("watch needs a path (the directory trees to watch)");
+            errors.Add(config.ErrorAt("path", "watch needs a path (the directory trees to watch)"));
         }
 
         var announce = config.Component is "watch" or "post" ? Collect(errors, () => Announce(config, postBroker)) : null;
         var poll = config.Component == "poll" && postBroker is not null ? Collect(errors, () => Poll(config, credentials, postBroker, (adapters ?? AdapterRegistry.CreateCore()).Transfers)) : null;
         // Variables with no value (at their lines), callbacks that cannot run (at theirs), then what else is wrong.
-        ConfigException.ThrowIfAny([.. config.Unresolved, .. callbackErrors, .. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+        ConfigException.ThrowIfAny([.. config.Unresolved, .. callbackErrors, .. errors]);
         var user = broker?.User ?? postBroker?.User ?? "anonymous";
 
         var download = subscribing && config.Flag("download") && config.Component is "subscribe" or "sarra" or "flow"
@@ -93,22 +93,22 @@ public static partial class ConfigMapping
             {
                 Name = config.FullName,
                 Instance = instance,
-                Batch = (int)config.Count("batch", 100),
+                Batch = (int)config.Count("batch"),
                 MessageCountMax = config.Count("messageCountMax"),
                 MessageAgeMax = config.Duration("messageAgeMax"),
                 NoDupeTtl = config.Duration("nodupe_ttl"),
                 NoDupeBasis = config.String("nodupe_basis") switch { "name" => NoDupeBasis.Name, "data" => NoDupeBasis.Data, _ => NoDupeBasis.Path },
-                Attempts = (int)config.Count("attempts", 3),
-                RetryTtl = config.Duration("retry_ttl", TimeSpan.FromMinutes(5)),
+                Attempts = (int)config.Count("attempts"),
+                RetryTtl = config.Duration("retry_ttl"),
                 RetryCountMax = (int)config.Count("retryCountMax"),
-                Housekeeping = config.Duration("housekeeping", TimeSpan.FromMinutes(5)),
+                Housekeeping = config.Duration("housekeeping"),
                 MessageRateMax = config.Float("messageRateMax"),
                 StateDirectory = state,
                 Report = config.Flag("report"),
                 LogReject = config.Flag("logReject"),
                 ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
                 WorkVerb = config.Component == "sender" ? "sent" : "downloaded",
-                Concurrency = config.Component == "post" ? 1 : 4,
+                Concurrency = config.Component == "post" ? 1 : Defaults.Concurrency,
             },
             Broker = broker,
             Subscription = broker is null ? null : Subscription(config, broker, state, instance),
@@ -130,7 +130,7 @@ public static partial class ConfigMapping
     }
 
     /// <summary>The value <paramref name="make"/> gives, or null with its configuration errors added to <paramref name="errors"/>.</summary>
-    private static T? Collect<T>(List<string> errors, Func<T> make)
+    private static T? Collect<T>(List<ConfigDiagnostic> errors, Func<T> make)
         where T : class
     {
         try
@@ -139,7 +139,7 @@ public static partial class ConfigMapping
         }
         catch (ConfigException ex)
         {
-            errors.AddRange(ex.Errors.Select(d => d.Message));
+            errors.AddRange(ex.Errors);
             return null;
         }
     }
@@ -153,13 +153,13 @@ public static partial class ConfigMapping
         {
             Bindings = [.. config.Bindings.Select(b => new Binding(b.Exchange, Formats.Topics.SplitPrefix(b.TopicPrefix), b.Subtopic))],
             QueueName = queue,
-            Prefetch = (int)config.Count("prefetch", 25),
-            Durable = config.Flag("durable", true),
-            Expire = config.Duration("expire", TimeSpan.FromMinutes(5)),
-            QueueBind = config.Flag("queueBind", true),
-            QueueDeclare = config.Flag("queueDeclare", true),
+            Prefetch = (int)config.Count("prefetch"),
+            Durable = config.Flag("durable"),
+            Expire = config.Duration("expire"),
+            QueueBind = config.Flag("queueBind"),
+            QueueDeclare = config.Flag("queueDeclare"),
             ExchangeDeclare = config.Flag("exchangeDeclare"),
-            Instances = (int)Math.Max(1, config.Count("instances", 1)),
+            Instances = (int)Math.Max(1, config.Count("instances")),
             Instance = instance,
         };
     }
@@ -172,12 +172,13 @@ public static partial class ConfigMapping
         FileEvents = new HashSet<string>(config.List("fileEvents")),
         FileAgeMin = config.Duration("fileAgeMin"),
         ForcePolling = config.Flag("force_polling"),
-        Sleep = config.Duration("sleep", TimeSpan.FromMilliseconds(100)) is { } s && s > TimeSpan.Zero ? s : TimeSpan.FromMilliseconds(100),
+        Sleep = config.Duration("sleep") is { } s && s > TimeSpan.Zero ? s : Defaults.WatchSleep,
         PostOnStart = config.Flag("post_on_start"),
         StatePath = Path.Combine(state, $"announced_{instance:D2}.journal"),
     };
 
-    private static BrokerUrl? ParseBroker(string text, CredentialStore credentials, string option, List<string> errors)
+    /// <summary>The broker URL of <paramref name="option"/> with its password; an error at its line when it is not one, or when <paramref name="brokers"/> has no adapter for it.</summary>
+    private static BrokerUrl? ParseBroker(FlowConfig config, string option, string text, CredentialStore credentials, List<ConfigDiagnostic> errors, BrokerRegistry? brokers = null)
     {
         if (text.Contains("${", StringComparison.Ordinal))
         {
@@ -186,11 +187,18 @@ public static partial class ConfigMapping
 
         try
         {
-            return BrokerUrl.Parse(credentials.Complete(text));
+            var url = BrokerUrl.Parse(credentials.Complete(text));
+            if (brokers is not null && !brokers.Supports(url.Scheme))
+            {
+                errors.Add(config.ErrorAt(option, $"{option}: Sluice has no broker adapter here for {url.Scheme}:// (it has {string.Join(", ", brokers.Schemes)})"));
+                return null;
+            }
+
+            return url;
         }
         catch (FormatException ex)
         {
-            errors.Add($"{option}: {ex.Message}");
+            errors.Add(config.ErrorAt(option, $"{option}: {ex.Message}"));
             return null;
         }
     }
@@ -206,13 +214,13 @@ public static partial class ConfigMapping
         // listing it must not find a partial file under its final name.
         Inflight = config.String("inflight") ?? ".tmp",
         AcceptSizeWrong = config.Flag("acceptSizeWrong"),
-        Overwrite = config.Flag("overwrite", true),
+        Overwrite = config.Flag("overwrite"),
         Metadata = new MetadataOptions
         {
-            TimeCopy = config.Flag("timeCopy", true),
-            PermCopy = config.Flag("permCopy", true),
+            TimeCopy = config.Flag("timeCopy"),
+            PermCopy = config.Flag("permCopy"),
             PermDefault = config.Octal("permDefault"),
-            PermDirDefault = config.Octal("permDirDefault", Convert.ToInt32("775", 8)),
+            PermDirDefault = config.Octal("permDirDefault"),
         },
         PostBaseUrl = posts ? config.String("post_baseUrl") : null,
         PostBaseDir = config.String("post_baseDir"),
@@ -220,8 +228,8 @@ public static partial class ConfigMapping
         Discard = config.Flag("discard"),
         ByteRateMax = config.Count("byteRateMax"),
         FileSizeMax = config.Count("fileSizeMax"),
-        Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout),
-        BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
+        Timeout = config.Duration("timeout"),
+        BufSize = (int)Math.Clamp(config.Count("bufSize"), Defaults.BufSizeMin, Defaults.BufSizeMax),
         TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
         ServerOptions = url => ServerOptions(url, credentials),
     };
@@ -239,8 +247,8 @@ public static partial class ConfigMapping
         Inflight = config.String("inflight") ?? ".tmp",
         PostBaseUrl = posts ? config.String("post_baseUrl") ?? sendTo : null,
         PostBaseDir = config.String("post_baseDir"),
-        Timeout = config.Duration("timeout", TransferOptions.DefaultTimeout),
-        BufSize = (int)Math.Clamp(config.Count("bufSize", 1 << 20), 4096, 64 << 20),
+        Timeout = config.Duration("timeout"),
+        BufSize = (int)Math.Clamp(config.Count("bufSize"), Defaults.BufSizeMin, Defaults.BufSizeMax),
         TlsRigour = config.String("tlsRigour") switch { "lax" => TlsRigour.Lax, "strict" => TlsRigour.Strict, _ => TlsRigour.Medium },
         ServerOptions = url => ServerOptions(url, credentials),
     };
@@ -289,7 +297,7 @@ public static partial class ConfigMapping
     {
         var placing = download is not null ? new Placement(download.Directory, download.Mirror, download.Strip, download.Flatten, download.Filename) : send;
         var masks = config.Masks;
-        var acceptUnmatched = config.Flag("acceptUnmatched", true);
+        var acceptUnmatched = config.Flag("acceptUnmatched");
         var inlineOnly = config.Flag("inlineOnly");
         var context = Variables.Context.Environment(time).With("PROGRAM", config.Component).With("CONFIG", config.Name);
         var newFields = NewMessageFields(config);

@@ -1,5 +1,6 @@
 using System.Net;
 using Sluice.Core.Checksums;
+using Sluice.Core.Config;
 using Sluice.Core.Transfers;
 
 namespace Sluice.Core.Components;
@@ -38,7 +39,7 @@ public sealed record PollOptions
     public string? ToClusters { get; init; }
 
     /// <summary>The time between polls (<c>sleep</c>) when no schedule is given.</summary>
-    public TimeSpan Sleep { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Sleep { get; init; } = Defaults.PollSleep;
 
     /// <summary>The time between polls (<c>scheduled_interval</c>); zero: use <see cref="Sleep"/>.</summary>
     public TimeSpan ScheduledInterval { get; init; }

@@ -58,7 +58,7 @@ internal sealed partial class RunCallback : IFlowCallback
             Post = Command("run_post"),
             ScanItem = Command("run_scan_item"),
             Quarantine = config.String("run_quarantine") ?? Path.Combine(context.StateDirectory, "quarantine"),
-            Timeout = config.Duration("run_timeout", TimeSpan.FromMinutes(1)),
+            Timeout = config.Duration("run_timeout"),
         };
         var given = new[] { options.Start, options.Stop, options.Housekeeping, options.Accept, options.AcceptItem, options.Work, options.WorkItem, options.Post, options.ScanItem };
         if (given.All(c => c is null))
@@ -407,5 +407,5 @@ internal sealed record RunOptions
     public required string Quarantine { get; init; }
 
     /// <summary>How long a command may run before it is killed (<c>run_timeout</c>).</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan Timeout { get; init; } = Defaults.RunTimeout;
 }

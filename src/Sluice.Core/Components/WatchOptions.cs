@@ -1,3 +1,4 @@
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 
 namespace Sluice.Core.Components;
@@ -36,5 +37,5 @@ public sealed record WatchOptions
     public string? StatePath { get; init; }
 
     /// <summary>How often pending events are checked and, when polling, the tree is scanned (<c>sleep</c>).</summary>
-    public TimeSpan Sleep { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan Sleep { get; init; } = Defaults.WatchSleep;
 }

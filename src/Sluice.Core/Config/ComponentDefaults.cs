@@ -1,5 +1,4 @@
 using System.Globalization;
-using Sluice.Core.Transfers;
 
 namespace Sluice.Core.Config;
 
@@ -11,13 +10,14 @@ public static class ComponentDefaults
 {
     private static readonly string[] Common =
     [
-        "acceptUnmatched on", "attempts 3", "batch 100", "prefetch 25", "expire 5m", "housekeeping 300",
-        "topicPrefix v03", "post_topicPrefix v03", "post_format v03", "instances 1", "durable on", "queueBind on", "queueDeclare on",
-        "overwrite on", "timeCopy on", "permCopy on", "permDirDefault 0775", "logRotateCount 5", "logRotateInterval 1d",
-        "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", "blockSize 1",
-        "inlineByteMax 4096", "bufSize 1m", "timeout " + TransferOptions.DefaultTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "tlsRigour medium", "fileEvents create,delete,link,mkdir,modify,rmdir",
-        "sleep 0.1", "retry_ttl 5m", "mirror on", "download off", "delete off", "report off",
-        "recursive on", "strip 0",
+        "acceptUnmatched on", $"attempts {Defaults.Attempts}", $"batch {Defaults.Batch}", $"prefetch {Defaults.Prefetch}", $"expire {Seconds(Defaults.Expire)}",
+        $"housekeeping {Seconds(Defaults.Housekeeping)}", "topicPrefix v03", "post_topicPrefix v03", "post_format v03", $"instances {Defaults.Instances}",
+        "durable on", "queueBind on", "queueDeclare on", "overwrite on", "timeCopy on", "permCopy on",
+        "permDirDefault " + Convert.ToString(Defaults.PermDirDefault, 8), "logRotateCount 5", "logRotateInterval 1d",
+        "logLevel info", "messageCountMax 0", "nodupe_ttl 0", "nodupe_basis path", "identity sha512", $"blockSize {Defaults.BlockSize}",
+        $"inlineByteMax {Defaults.InlineByteMax}", $"bufSize {Defaults.BufSize}", $"timeout {Seconds(Defaults.Timeout)}", "tlsRigour medium",
+        "fileEvents create,delete,link,mkdir,modify,rmdir", $"sleep {Seconds(Defaults.WatchSleep)}", $"retry_ttl {Seconds(Defaults.RetryTtl)}",
+        "mirror on", "download off", "delete off", "report off", "recursive on", "strip 0", $"run_timeout {Seconds(Defaults.RunTimeout)}",
     ];
 
     private static readonly Dictionary<string, string[]> ByComponent = new(StringComparer.Ordinal)
@@ -28,11 +28,13 @@ public static class ComponentDefaults
         ["shovel"] = ["download off"],
         ["winnow"] = ["download off", "nodupe_ttl 300"],
         ["report"] = ["download off"],
-        ["poll"] = ["identity cod,sha512", "nodupe_ttl 7h", "fileAgeMax 30d", "sleep 300"],
+        ["poll"] = ["identity cod,sha512", "nodupe_ttl 7h", "fileAgeMax 30d", $"sleep {Seconds(Defaults.PollSleep)}"],
         ["post"] = ["download off"],
-        ["watch"] = ["download off", "sleep 0.1"],
+        ["watch"] = ["download off", $"sleep {Seconds(Defaults.WatchSleep)}"],
         ["flow"] = [],
     };
+
+    private static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
     public static IEnumerable<ConfigEntry> For(string component)
     {

@@ -74,6 +74,7 @@ public static class ConfigLoader
         var settings = new List<KeyValuePair<string, string>>();
         var declarations = new List<KeyValuePair<string, string>>();
         var unresolved = new Dictionary<string, ConfigDiagnostic>(StringComparer.Ordinal);
+        var sources = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
         var hostname = System.Net.Dns.GetHostName();
         context = context.With("PROGRAM", component).With("CONFIG", name).With("HOSTNAME", hostname)
             .With("RANDID", RandomNumberGenerator.GetInt32(0, 1 << 24).ToString("x6", CultureInfo.InvariantCulture));
@@ -111,6 +112,7 @@ public static class ConfigLoader
                 Warning(message);
                 unresolved[option] = new ConfigDiagnostic(entry.File, entry.Line, true, message);
                 values[option] = value;
+                sources[option] = entry;
                 continue;
             }
 
@@ -377,6 +379,12 @@ public static class ConfigLoader
                     break;
             }
 
+            var setOption = option is "no_download" or "notify_only" ? "download" : option;
+            if (kind != OptionKind.Special && values.ContainsKey(setOption))
+            {
+                sources[setOption] = entry;
+            }
+
             // An option Sluice does not apply: a warning when the file is read, and for a refused one an error that stops
             // the flow when it is built (show still prints the file, marking it).
             unresolved.Remove("not applied " + option);
@@ -435,6 +443,7 @@ public static class ConfigLoader
             Callbacks = [.. prepended.Select(c => c.Value), .. callbacks.Select(c => c.Value)],
             CallbackLines = [.. prepended, .. callbacks],
             Unresolved = [.. unresolved.Values],
+            Sources = sources,
             Headers = headers,
             Settings = settings,
             Declarations = declarations,

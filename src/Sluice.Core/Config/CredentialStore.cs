@@ -140,6 +140,29 @@ public sealed class CredentialStore
         return Find(url) is { } found ? WithUserInfo(url, parsed.User ?? found.User, found.Password) : url;
     }
 
+    /// <summary>
+    /// Identifies what the store says about <paramref name="urls"/> (every entry when null): equal fingerprints, same
+    /// passwords and settings, so a reload restarts a flow whose credentials changed and leaves the others alone.
+    /// </summary>
+    public string Fingerprint(IEnumerable<string>? urls = null)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var url in urls ?? [])
+        {
+            text.Append(Complete(url)).Append(' ').Append(Find(url)).Append('\n');
+        }
+
+        if (urls is null)
+        {
+            foreach (var entry in _entries)
+            {
+                text.Append(entry).Append('\n');
+            }
+        }
+
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     /// <summary>The URL with its user information replaced.</summary>
     private static string WithUserInfo(string url, string? user, string? password)
     {

@@ -47,6 +47,9 @@ public sealed record FlowConfig
     /// </summary>
     public IReadOnlyList<ConfigDiagnostic> Unresolved { get; init; } = [];
 
+    /// <summary>Where each option of <see cref="Values"/> got its value: the line that set it last (a default's file is <c>&lt;component defaults&gt;</c>).</summary>
+    public IReadOnlyDictionary<string, ConfigEntry> Sources { get; init; } = new Dictionary<string, ConfigEntry>();
+
     /// <summary>Identifies the resolved content: equal fingerprints, same flow.</summary>
     public required string Fingerprint { get; init; }
 
@@ -67,6 +70,15 @@ public sealed record FlowConfig
     public int Octal(string name, int fallback = 0) => Get(name, out var v) && v is int n ? n : fallback;
 
     public IReadOnlyList<string> List(string name) => Get(name, out var v) && v is string[] list ? list : [];
+
+    /// <summary>
+    /// An error about <paramref name="option"/>, at the line that set it; at the configuration file itself when no line
+    /// of a file did (unset, or a component default).
+    /// </summary>
+    public ConfigDiagnostic ErrorAt(string option, string message) =>
+        Sources.TryGetValue(option, out var entry) && !entry.File.StartsWith('<')
+            ? new ConfigDiagnostic(entry.File, entry.Line, true, message)
+            : new ConfigDiagnostic(File, 0, true, message);
 
     private bool Get(string name, out object? value)
     {

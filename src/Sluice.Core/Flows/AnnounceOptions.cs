@@ -1,4 +1,5 @@
 using Sluice.Core.Checksums;
+using Sluice.Core.Config;
 
 namespace Sluice.Core.Flows;
 
@@ -14,13 +15,13 @@ public sealed record AnnounceOptions
     public IdentitySetting Identity { get; init; } = IdentitySetting.Default;
 
     /// <summary>sr3's <c>blockSize</c>: 1 whole files (default), 0 automatic (50 MiB), N blocks of N bytes.</summary>
-    public long BlockSize { get; init; } = 1;
+    public long BlockSize { get; init; } = Defaults.BlockSize;
 
     /// <summary>Put small files' content in the message (<c>inline</c>).</summary>
     public bool Inline { get; init; }
 
     /// <summary>Largest file put inline (<c>inlineByteMax</c>).</summary>
-    public long InlineByteMax { get; init; } = 4096;
+    public long InlineByteMax { get; init; } = Defaults.InlineByteMax;
 
     /// <summary>The <c>source</c> field (the broker user by default).</summary>
     public string? Source { get; init; }
@@ -47,5 +48,5 @@ public sealed record AnnounceOptions
     public bool Recursive { get; init; } = true;
 
     /// <summary>The buffer for checksums (<c>bufSize</c>).</summary>
-    public int BufferSize { get; init; } = FileIdentity.DefaultBufferSize;
+    public int BufferSize { get; init; } = Defaults.BufSize;
 }

@@ -211,6 +211,26 @@ public sealed partial class Flow
         foreach (var retry in items)
         {
             var item = new FlowMessage(retry.Message) { Failures = retry.Failures, FirstFailure = retry.FirstFailure, IsRetry = true, Received = _time.GetUtcNow() };
+
+            // The queue keeps the message, not the placement its accept line gave it: the masks give it again.
+            var decision = _filter(item);
+            if (!decision.Accepted)
+            {
+                FlowLog.RetryDropped(_logger, decision.Reason ?? "unmatched", retry.Message.BaseUrl, retry.Message.RelPath);
+                Metrics.AddRejected(1);
+                Metrics.AddInFlight(-1);
+                if (Interlocked.Decrement(ref _retriesOutstanding) == 0)
+                {
+                    lock (_retryLock)
+                    {
+                        _workRetry.Commit();
+                        UpdateRetryMetric();
+                    }
+                }
+
+                continue;
+            }
+
             await _toWork.Writer.WriteAsync(item, CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -30,6 +30,9 @@ internal static partial class FlowLog
     [LoggerMessage(EventId = LogEvents.Flow.QueuedForRetry, Level = LogLevel.Warning, Message = "queued for retry ({Failures} failure(s)): {RelPath}")]
     public static partial void QueuedForRetry(ILogger logger, int failures, string relPath);
 
+    [LoggerMessage(EventId = LogEvents.Flow.RetryDropped, Level = LogLevel.Warning, Message = "retry dropped, the configuration now rejects it: {Reason} {BaseUrl} {RelPath}")]
+    public static partial void RetryDropped(ILogger logger, string reason, string baseUrl, string relPath);
+
     [LoggerMessage(EventId = LogEvents.Flow.GivenUp, Level = LogLevel.Error, Message = "giving up after {Failures} failure(s) since {FirstFailure:u}: {Code} {Reason} {BaseUrl} {RelPath}")]
     public static partial void GivenUp(ILogger logger, int failures, DateTimeOffset firstFailure, int code, string reason, string baseUrl, string relPath);
 

@@ -1,3 +1,4 @@
+using Sluice.Core.Config;
 namespace Sluice.Core.Flows;
 
 /// <summary>
@@ -12,10 +13,10 @@ public sealed record FlowOptions
     public int Instance { get; init; } = 1;
 
     /// <summary>Messages handled together (<c>batch</c>).</summary>
-    public int Batch { get; init; } = 100;
+    public int Batch { get; init; } = Defaults.Batch;
 
     /// <summary>Messages of work in progress at once (downloads, sends) in one instance.</summary>
-    public int Concurrency { get; init; } = 4;
+    public int Concurrency { get; init; } = Defaults.Concurrency;
 
     /// <summary>Stop after this many messages (<c>messageCountMax</c>); 0: never.</summary>
     public long MessageCountMax { get; init; }
@@ -29,19 +30,19 @@ public sealed record FlowOptions
     public NoDupeBasis NoDupeBasis { get; init; } = NoDupeBasis.Path;
 
     /// <summary>In-line tries of a message's work before it goes to the retry queue (<c>attempts</c>).</summary>
-    public int Attempts { get; init; } = 3;
+    public int Attempts { get; init; } = Defaults.Attempts;
 
     /// <summary>How long a message may stay in the retry queue (<c>retry_ttl</c>); zero: forever.</summary>
-    public TimeSpan RetryTtl { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan RetryTtl { get; init; } = Defaults.RetryTtl;
 
     /// <summary>The most failures before a message is given up (<c>retryCountMax</c>); 0: no limit.</summary>
     public int RetryCountMax { get; init; }
 
     /// <summary>How often the retry queue is tried when there is no new data.</summary>
-    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RetryInterval { get; init; } = Defaults.RetryInterval;
 
     /// <summary>The housekeeping interval (<c>housekeeping</c>).</summary>
-    public TimeSpan Housekeeping { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan Housekeeping { get; init; } = Defaults.Housekeeping;
 
     /// <summary>Most messages per second (<c>messageRateMax</c>); 0: no limit.</summary>
     public double MessageRateMax { get; init; }
@@ -62,5 +63,5 @@ public sealed record FlowOptions
     public string WorkVerb { get; init; } = "downloaded";
 
     /// <summary>How long a receive waits for messages before the flow looks at its retry queue.</summary>
-    public TimeSpan ReceiveWait { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReceiveWait { get; init; } = Defaults.ReceiveWait;
 }

@@ -24,6 +24,9 @@ public static class LogEvents
         public const int Housekeeping = 1010;
         public const int CountReached = 1011;
         public const int CallbackFailed = 1012;
+
+        /// <summary>A message taken from the retry queue that the accept/reject lines now reject (the configuration changed).</summary>
+        public const int RetryDropped = 1013;
     }
 
     /// <summary>A flow's broker input (1100s).</summary>

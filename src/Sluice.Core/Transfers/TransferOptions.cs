@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Sluice.Core.Config;
 
 namespace Sluice.Core.Transfers;
 
@@ -11,17 +12,11 @@ public sealed partial record TransferOptions
     /// <summary>The server URL, possibly with <c>user:password@</c>; e.g. <c>sftp://bob@host:2222/</c>.</summary>
     public required string Url { get; init; }
 
-    /// <summary>
-    /// sr3's default <c>timeout</c>, 300 s: the engine's default and the configuration's (<c>ComponentDefaults</c>)
-    /// both come from here.
-    /// </summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(300);
-
     /// <summary>Timeout of each single operation (connect, list, one read or write of a get/put).</summary>
-    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+    public TimeSpan Timeout { get; init; } = Defaults.Timeout;
 
     /// <summary>sr3's <c>bufSize</c>: the I/O buffer size in bytes.</summary>
-    public int BufSize { get; init; } = 1024 * 1024;
+    public int BufSize { get; init; } = Defaults.BufSize;
 
     public TlsRigour TlsRigour { get; init; } = TlsRigour.Medium;
 

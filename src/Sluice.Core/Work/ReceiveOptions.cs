@@ -1,3 +1,4 @@
+using Sluice.Core.Config;
 namespace Sluice.Core.Work;
 
 /// <summary>How <see cref="Receiver"/> writes and checks a downloaded file (sr3's options of the same names).</summary>
@@ -12,12 +13,12 @@ public sealed record ReceiveOptions
     public bool AcceptSizeWrong { get; init; }
 
     /// <summary>Download attempts before a size or identity mismatch is reported as failed.</summary>
-    public int Attempts { get; init; } = 3;
+    public int Attempts { get; init; } = Defaults.Attempts;
 
     /// <summary>Resume a partial inflight file left by an interrupted attempt instead of starting over.</summary>
     public bool Resume { get; init; } = true;
 
-    public int BufSize { get; init; } = 1024 * 1024;
+    public int BufSize { get; init; } = Defaults.BufSize;
 
     public MetadataOptions Metadata { get; init; } = new();
 

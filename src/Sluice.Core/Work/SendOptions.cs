@@ -1,3 +1,4 @@
+using Sluice.Core.Config;
 using Sluice.Core.Transfers;
 
 namespace Sluice.Core.Work;
@@ -39,10 +40,10 @@ public sealed record SendOptions
     public string? PostBaseDir { get; init; }
 
     /// <summary><c>timeout</c> of each transfer operation.</summary>
-    public TimeSpan Timeout { get; init; } = TransferOptions.DefaultTimeout;
+    public TimeSpan Timeout { get; init; } = Defaults.Timeout;
 
     /// <summary><c>bufSize</c>.</summary>
-    public int BufSize { get; init; } = 1 << 20;
+    public int BufSize { get; init; } = Defaults.BufSize;
 
     /// <summary><c>tlsRigour</c>.</summary>
     public TlsRigour TlsRigour { get; init; } = TlsRigour.Medium;

@@ -18,7 +18,7 @@ public static class PumpConfiguration
     /// <exception cref="ConfigException">Something is missing or unusable (every problem at once).</exception>
     public static PumpOptions ToOptions(FlowConfig config, SluicePaths paths, CredentialStore credentials)
     {
-        var errors = new List<string>();
+        var errors = new List<ConfigDiagnostic>();
         IPEndPoint? broker = null;
         var users = new List<PumpUser>();
         if (config.String("broker") is { } brokerText)
@@ -28,27 +28,27 @@ public static class PumpConfiguration
                 var url = BrokerUrl.Parse(brokerText);
                 if (url.Scheme != "mqtt")
                 {
-                    errors.Add($"broker {url}: the embedded broker speaks mqtt (write broker mqtt://127.0.0.1:PORT)");
+                    errors.Add(config.ErrorAt("broker", $"broker {url}: the embedded broker speaks mqtt (write broker mqtt://127.0.0.1:PORT)"));
                 }
                 else if (Address(url.Host) is not { } address)
                 {
-                    errors.Add($"broker {url}: the embedded broker listens on an address of this machine (an IP address or localhost), not {url.Host}");
+                    errors.Add(config.ErrorAt("broker", $"broker {url}: the embedded broker listens on an address of this machine (an IP address or localhost), not {url.Host}"));
                 }
                 else
                 {
                     broker = new IPEndPoint(address, url.EffectivePort);
                     var declared = PumpRoles.From(config).WithPasswords(url with { User = null, Password = null }, credentials, out var missing);
                     users.AddRange(declared.Select(u => new PumpUser(u.Name, u.Password, u.Role)));
-                    errors.AddRange(missing.Select(m => $"no password for {m} in {paths.CredentialsFile}"));
+                    errors.AddRange(missing.Select(m => config.ErrorAt("broker", $"no password for {m} in {paths.CredentialsFile}")));
                     if (declared.Count == 0 && missing.Count == 0)
                     {
-                        errors.Add("the broker has no users: declare them (declare source alice, declare subscriber bob, declare feeder tfeed) with their passwords in credentials.conf");
+                        errors.Add(config.ErrorAt("broker", "the broker has no users: declare them (declare source alice, declare subscriber bob, declare feeder tfeed) with their passwords in credentials.conf"));
                     }
                 }
             }
             catch (FormatException ex)
             {
-                errors.Add($"broker: {ex.Message}");
+                errors.Add(config.ErrorAt("broker", $"broker: {ex.Message}"));
             }
         }
 
@@ -58,7 +58,7 @@ public static class PumpConfiguration
         {
             if (!Uri.TryCreate(http, UriKind.Absolute, out var uri) || uri.Scheme != "http" || Address(uri.Host.Trim('[', ']')) is not { } address)
             {
-                errors.Add($"dataServer {http}: expected http://ADDRESS:PORT with an address of this machine");
+                errors.Add(config.ErrorAt("dataServer", $"dataServer {http}: expected http://ADDRESS:PORT with an address of this machine"));
             }
             else
             {
@@ -67,24 +67,24 @@ public static class PumpConfiguration
 
             if (dataDirectory is null)
             {
-                errors.Add("dataServer needs baseDir: the data tree it serves");
+                errors.Add(config.ErrorAt("dataServer", "dataServer needs baseDir: the data tree it serves"));
             }
         }
 
         var write = config.Flag("dataServerWrite");
         if (write && (dataServer is null || users.Count == 0))
         {
-            errors.Add("dataServerWrite on lets the pump's users write to its data server: it needs dataServer and the broker's users (declare source alice, ...)");
+            errors.Add(config.ErrorAt("dataServerWrite", "dataServerWrite on lets the pump's users write to its data server: it needs dataServer and the broker's users (declare source alice, ...)"));
         }
 
         if (config.String("broker") is null && config.String("dataServer") is null)
         {
-            errors.Add("a pump runs an embedded broker (broker mqtt://127.0.0.1:PORT), a data server (dataServer http://127.0.0.1:PORT with baseDir), or both: it names neither");
+            errors.Add(new ConfigDiagnostic(config.File, 0, true, "a pump runs an embedded broker (broker mqtt://127.0.0.1:PORT), a data server (dataServer http://127.0.0.1:PORT with baseDir), or both: it names neither"));
         }
 
         if (errors.Count > 0)
         {
-            throw new ConfigException([.. errors.Select(e => new ConfigDiagnostic(config.File, 0, true, e))]);
+            throw new ConfigException(errors);
         }
 
         return new PumpOptions

@@ -65,9 +65,11 @@ public class FlowBuilderTests
         var paths = new SluicePaths(dir.File("config"), dir.File("state"));
         var config = ConfigLoader.LoadText("shovel", "s", "broker amqp://u:p@127.0.0.1:1/\nexchange xs_u\npost_broker amqp://u:p@127.0.0.1:1/\n");
 
+        // A registry without the broker's adapter refuses the configuration when it is checked, at the broker's line.
         var core = new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore());
-        var none = await Assert.ThrowsAsync<BrokerException>(() => core.BuildAsync(config, 1, NullLogger.Instance, CancellationToken.None));
-        Assert.Contains("no broker adapter for 'amqp'", none.Message, StringComparison.Ordinal);
+        var none = await Assert.ThrowsAsync<ConfigException>(() => core.BuildAsync(config, 1, NullLogger.Instance, CancellationToken.None));
+        Assert.Contains("s.conf:1: error: broker: Sluice has no broker adapter here for amqp://", none.Message, StringComparison.Ordinal);
+        Assert.Throws<ConfigException>(() => core.Validate(config));
 
         var asked = new List<BrokerUrl>();
         var own = AdapterRegistry.CreateCore();
@@ -91,7 +93,9 @@ public class FlowBuilderTests
         using var dir = new TempDirectory();
         var paths = new SluicePaths(dir.File("config"), dir.File("state"));
         var config = ConfigLoader.LoadText("poll", "p", "post_broker amqp://u:p@127.0.0.1:1/\npollUrl sftp://u@127.0.0.1:1/\npath data\n");
-        var refused = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        var core = AdapterRegistry.CreateCore();
+        core.Brokers.Register("amqp", (url, _, _) => throw new BrokerException(url, "not built in this test"));
+        var refused = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, core).Validate(config));
         Assert.Contains("not a URL of a protocol Sluice can list (file, http, https)", refused.Message, StringComparison.Ordinal);
         new FlowBuilder(paths, CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config);
     }
@@ -104,8 +108,8 @@ public class FlowBuilderTests
         var config = ConfigLoader.LoadText("watch", "w", $"post_broker mqtt://u:p@127.0.0.1:1/\npost_baseUrl http://127.0.0.1:1/\npath {dir.Path}\ncallback site.mine\n");
         var callbacks = new CallbackRegistry();
         callbacks.Register("site.mine", () => new ToClustersCallback(new HashSet<string>(["A"])));
-        new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore(), callbacks: callbacks).Validate(config);
-        var unknown = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        new FlowBuilder(paths, CredentialStore.Empty, Sluice.Daemon.Adapters.Create(), callbacks: callbacks).Validate(config);
+        var unknown = Assert.Throws<ConfigException>(() => new FlowBuilder(paths, CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config));
         Assert.Contains("unknown callback 'site.mine'", unknown.Message, StringComparison.Ordinal);
     }
 

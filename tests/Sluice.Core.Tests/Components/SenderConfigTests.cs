@@ -35,12 +35,12 @@ public class SenderConfigTests
     public void Timeout_is_sr3s_300_s_by_default_in_the_configuration_and_the_engine_alike_and_applied_when_set()
     {
         const string sender = "broker amqp://alice@pump/\nexchange xs_alice\ndestination sftp://bob@store/\n";
-        Assert.Equal(TimeSpan.FromSeconds(300), TransferOptions.DefaultTimeout);
-        Assert.Equal(TransferOptions.DefaultTimeout, new TransferOptions { Url = "sftp://bob@store/" }.Timeout);
-        Assert.Equal(TransferOptions.DefaultTimeout, new DownloadOptions { Directory = "/srv" }.Timeout);
-        Assert.Equal(TransferOptions.DefaultTimeout, new SendOptions { SendTo = "sftp://bob@store/" }.Timeout);
-        Assert.Equal(TransferOptions.DefaultTimeout, Map("sender", sender).Send!.Timeout);
-        Assert.Equal(TransferOptions.DefaultTimeout, Map("subscribe", "broker amqp://alice@pump/\nexchange xpublic\nsubtopic #\ndirectory /srv\n").Download!.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(300), Defaults.Timeout);
+        Assert.Equal(Defaults.Timeout, new TransferOptions { Url = "sftp://bob@store/" }.Timeout);
+        Assert.Equal(Defaults.Timeout, new DownloadOptions { Directory = "/srv" }.Timeout);
+        Assert.Equal(Defaults.Timeout, new SendOptions { SendTo = "sftp://bob@store/" }.Timeout);
+        Assert.Equal(Defaults.Timeout, Map("sender", sender).Send!.Timeout);
+        Assert.Equal(Defaults.Timeout, Map("subscribe", "broker amqp://alice@pump/\nexchange xpublic\nsubtopic #\ndirectory /srv\n").Download!.Timeout);
 
         Assert.Equal(TimeSpan.FromSeconds(7), Map("sender", sender + "timeout 7\n").Send!.Timeout);
     }

@@ -110,7 +110,7 @@ public class OptionTableTests
     public void An_option_Sluice_does_not_apply_is_reported_at_its_line_as_an_error_or_a_warning()
     {
         using var dir = new TempDirectory();
-        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore());
+        var builder = new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, Sluice.Daemon.Adapters.Create());
         var refusedConfig = ConfigLoader.LoadText("subscribe", "r", $"broker {Broker}\n\nauto_delete on\n");
         Assert.Contains(refusedConfig.Warnings, w => w.Line == 3 && w.Message.Contains("auto_delete", StringComparison.Ordinal));
         var refused = Assert.Throws<ConfigException>(() => builder.Validate(refusedConfig));
@@ -179,8 +179,8 @@ public class OptionTableTests
         var config = ConfigLoader.LoadText("subscribe", "d", $"broker {Broker}\n{line}\n");
         var harmless = ConfigLoader.LoadText("subscribe", "h", $"broker {Broker}\nnodupe_driver disk\nqueueType classic\n");
         Assert.Empty(harmless.Warnings);
-        new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(harmless);
-        var e = Assert.Throws<ConfigException>(() => new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(harmless);
+        var e = Assert.Throws<ConfigException>(() => new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
@@ -189,7 +189,7 @@ public class OptionTableTests
     {
         using var dir = new TempDirectory();
         var config = ConfigLoader.LoadText("subscribe", "p", $"broker {Broker}\non_message msg_log\n");
-        var e = Assert.Throws<ConfigException>(() => new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config));
+        var e = Assert.Throws<ConfigException>(() => new FlowBuilder(new SluicePaths(dir.File("config"), dir.File("state")), CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config));
         var error = Assert.Single(e.Errors);
         Assert.Equal(2, error.Line);
         Assert.Contains("a v2 plugin, which Sluice does not run", error.Message, StringComparison.Ordinal);
@@ -232,7 +232,7 @@ public class OptionTableTests
                     }
                     else
                     {
-                        new FlowBuilder(paths, CredentialStore.Empty, AdapterRegistry.CreateCore()).Validate(config);
+                        new FlowBuilder(paths, CredentialStore.Empty, Sluice.Daemon.Adapters.Create()).Validate(config);
                     }
                 }
                 catch (ConfigException)

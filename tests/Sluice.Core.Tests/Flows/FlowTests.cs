@@ -235,6 +235,69 @@ public class FlowTests
     }
 
     [Fact]
+    public async Task A_retried_message_keeps_the_placement_its_accept_line_gave_it()
+    {
+        using var state = new TempDirectory();
+        var input = new MemoryInput(completeWhenEmpty: false);
+        input.Add(Msg(1));
+        var output = new MemoryOutput();
+        var placed = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        // Fails its 3 in-line attempts, then works from the retry queue.
+        var work = new ScriptedWork((m, call) =>
+        {
+            placed.Enqueue(m.Placement?.Directory);
+            return call < 4 ? WorkOutcome.Retry : WorkOutcome.Ok;
+        });
+        FilterDecision Accept(FlowMessage m)
+        {
+            m.Placement = new Placement("/srv/from-the-accept-line", Mirror: false, Strip: 0);
+            return FilterDecision.Accept;
+        }
+
+        await using var flow = new Flow(Options(state.Path), input, work, output, NullLogger.Instance, filter: Accept);
+        using var stop = new CancellationTokenSource(Patience);
+        var run = flow.RunAsync(stop.Token);
+        while (output.Published.IsEmpty && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(10);
+        }
+
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(4, work.Calls("d/f1"));
+        Assert.All(placed, directory => Assert.Equal("/srv/from-the-accept-line", directory));
+    }
+
+    [Fact]
+    public async Task A_retry_that_the_configuration_now_rejects_is_dropped_not_worked()
+    {
+        using var state = new TempDirectory();
+        var input = new MemoryInput();
+        input.Add(Msg(5));
+        await using (var first = new Flow(Options(state.Path) with { RetryInterval = TimeSpan.FromHours(1) }, input, new ScriptedWork((_, _) => WorkOutcome.Retry), new MemoryOutput(), NullLogger.Instance))
+        {
+            await RunAsync(first);
+            Assert.Equal(1, first.Metrics.RetryQueued);
+        }
+
+        var work = new ScriptedWork((_, _) => WorkOutcome.Ok);
+        await using var second = new Flow(Options(state.Path), new MemoryInput(completeWhenEmpty: false), work, new MemoryOutput(), NullLogger.Instance, filter: _ => FilterDecision.Reject("rejected by reject .*"));
+        using var stop = new CancellationTokenSource(Patience);
+        var run = second.RunAsync(stop.Token);
+        while (second.Metrics.Rejected == 0 && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(10);
+        }
+
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(0, work.Calls("d/f5"));
+        Assert.Equal(1, second.Metrics.Rejected);
+        Assert.Equal(0, second.Metrics.RetryQueued);
+    }
+
+    [Fact]
     public async Task A_failed_message_waits_on_disk_for_the_next_run_of_the_flow()
     {
         using var state = new TempDirectory();
