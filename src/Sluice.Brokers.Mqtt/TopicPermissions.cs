@@ -7,7 +7,7 @@ namespace Sluice.Brokers.Mqtt;
 /// <c>report on</c> posts) and no one else's; everyone may read <c>*public</c> exchanges, and each user its own
 /// <c>xs_</c>, <c>xr_</c> and <c>xl_</c> exchanges.
 /// </summary>
-public static class TopicPermissions
+internal static class TopicPermissions
 {
     public static bool MayPublish(PumpUser user, string topic)
     {

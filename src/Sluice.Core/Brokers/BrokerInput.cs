@@ -9,7 +9,7 @@ namespace Sluice.Core.Brokers;
 /// A broker subscription as a flow input: decodes each message in whatever format it came (v03, v02, WIS2).
 /// A message that cannot be decoded is acknowledged and logged with the field at fault: it would never decode.
 /// </summary>
-public sealed partial class BrokerInput(ISubscription subscription, ILogger logger, TimeProvider? time = null) : IFlowInput
+internal sealed partial class BrokerInput(ISubscription subscription, ILogger logger, TimeProvider? time = null) : IFlowInput
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 

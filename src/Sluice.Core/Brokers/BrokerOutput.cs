@@ -9,7 +9,7 @@ namespace Sluice.Core.Brokers;
 /// <c>post_topicPrefix</c> and the relPath, on <c>post_exchange</c> (or spread over <c>post_exchangeSplit</c>
 /// exchanges by checksum, as sr3 does, so each winnow sees all copies of a file).
 /// </summary>
-public sealed class BrokerOutput(IPublisher publisher, IMessageFormat format, IReadOnlyList<string> exchanges, IReadOnlyList<string> topicPrefix) : IFlowOutput
+internal sealed class BrokerOutput(IPublisher publisher, IMessageFormat format, IReadOnlyList<string> exchanges, IReadOnlyList<string> topicPrefix) : IFlowOutput
 {
     public async ValueTask PublishAsync(IReadOnlyList<NotificationMessage> messages, CancellationToken cancellationToken)
     {

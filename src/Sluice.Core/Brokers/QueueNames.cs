@@ -6,7 +6,7 @@ namespace Sluice.Core.Brokers;
 /// sr3's queue names: <c>q_&lt;brokerUser&gt;.&lt;component&gt;.&lt;config&gt;.&lt;random&gt;.&lt;random&gt;</c>, chosen once and kept in the
 /// state directory so a restart consumes from the same queue (and nothing queued meanwhile is lost).
 /// </summary>
-public static class QueueNames
+internal static class QueueNames
 {
     /// <summary>The queue name kept in <paramref name="stateFile"/>, or a new one written there.</summary>
     public static string LoadOrCreate(string stateFile, string brokerUser, string component, string config)

@@ -7,7 +7,7 @@ namespace Sluice.Core.Checksums;
 /// (the remainder, 0 when the file divides evenly). sr3's <c>blockSize</c>: 0 means 50 MiB blocks,
 /// 1 means the whole file in one piece, any other value is the block size.
 /// </summary>
-public sealed record BlockPlan(long FileSize, long BlockSize, long Count, long Remainder)
+internal sealed record BlockPlan(long FileSize, long BlockSize, long Count, long Remainder)
 {
     /// <summary>sr3's block size when <c>blockSize 0</c> (automatic).</summary>
     public const long AutomaticBlockSize = 50L * 1024 * 1024;

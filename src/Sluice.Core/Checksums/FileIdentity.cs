@@ -5,7 +5,7 @@ namespace Sluice.Core.Checksums;
 /// <summary>
 /// Computes identities of files and streams, whole or block by block, in one pass with one buffer.
 /// </summary>
-public static class FileIdentity
+internal static class FileIdentity
 {
     /// <summary>The buffer used when none is configured (sr3's <c>bufSize</c>).</summary>
     public const int DefaultBufferSize = Config.Defaults.BufSize;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Sluice.Core.Checksums;
 
 /// <summary>The identity methods by name: md5, sha256, sha384, sha512, arbitrary, random.</summary>
-public static class IdentityMethods
+internal static class IdentityMethods
 {
     public static readonly IIdentityMethod Md5 = new DigestMethod("md5", HashAlgorithmName.MD5);
 

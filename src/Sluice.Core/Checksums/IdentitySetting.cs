@@ -5,7 +5,7 @@ namespace Sluice.Core.Checksums;
 /// <c>arbitrary</c>, <c>random</c>), <c>cod,&lt;alg&gt;</c> (the receiver computes the checksum on download), or
 /// <c>none</c> (no identity field at all).
 /// </summary>
-public sealed record IdentitySetting
+internal sealed record IdentitySetting
 {
     private IdentitySetting(string method, string? codAlgorithm)
     {

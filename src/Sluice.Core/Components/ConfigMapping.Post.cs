@@ -10,7 +10,7 @@ public static partial class ConfigMapping
 {
     /// <summary>How a post or watch configuration announces files: <c>post_baseUrl</c>, <c>post_baseDir</c>, <c>identity</c>, <c>blockSize</c>, inline, source.</summary>
     /// <exception cref="ConfigException">No post_baseUrl, or an identity that is not one.</exception>
-    public static AnnounceOptions Announce(FlowConfig config, BrokerUrl? postBroker)
+    internal static AnnounceOptions Announce(FlowConfig config, BrokerUrl? postBroker)
     {
         ArgumentNullException.ThrowIfNull(config);
         var errors = new List<ConfigDiagnostic>();

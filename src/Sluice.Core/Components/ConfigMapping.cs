@@ -23,7 +23,7 @@ public static partial class ConfigMapping
     /// (each a new registry of Core's own when not given).
     /// </summary>
     /// <exception cref="ConfigException">Something the flow needs is missing or unusable.</exception>
-    public static FlowSettings ToSettings(
+    internal static FlowSettings ToSettings(
         FlowConfig config,
         SluicePaths paths,
         CredentialStore credentials,

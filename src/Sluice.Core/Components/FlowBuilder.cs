@@ -43,7 +43,7 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
         BuildAsync(ConfigMapping.ToSettings(config, paths, credentials, instance, time, postPaths, _callbacks, _adapters), _adapters, logger, time, cancellationToken, new FlowExtras { Owned = owned ?? [] });
 
     /// <summary>Assembles a flow from its settings: its input, work, outputs, and what it owns; brokers and transfers from <paramref name="adapters"/>.</summary>
-    public static async Task<Flow> BuildAsync(FlowSettings settings, AdapterRegistry adapters, ILogger logger, TimeProvider? time, CancellationToken cancellationToken, FlowExtras? extras = null)
+    internal static async Task<Flow> BuildAsync(FlowSettings settings, AdapterRegistry adapters, ILogger logger, TimeProvider? time, CancellationToken cancellationToken, FlowExtras? extras = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(adapters);

@@ -3,7 +3,7 @@ using Sluice.Core.Flows;
 namespace Sluice.Core.Components;
 
 /// <summary>What a caller adds to a flow built from settings: callbacks of its own, an output instead of the broker, more to own.</summary>
-public sealed record FlowExtras
+internal sealed record FlowExtras
 {
     /// <summary>Callbacks after the configuration's (a progress counter, for instance).</summary>
     public IReadOnlyList<IFlowCallback> Callbacks { get; init; } = [];

@@ -10,7 +10,7 @@ namespace Sluice.Core.Components;
 /// configuration layer: derived from a validated configuration by <see cref="ConfigMapping.ToSettings"/>, assembled
 /// by <see cref="FlowBuilder"/>.
 /// </summary>
-public sealed record FlowSettings
+internal sealed record FlowSettings
 {
     /// <summary>subscribe, sarra, sender, shovel, winnow, report, flow, watch, poll or post.</summary>
     public required string Component { get; init; }

@@ -10,7 +10,7 @@ namespace Sluice.Core.Components;
 /// stream (one v03 JSON body per line, or the file's URL per line), for scripts and for looking at what a
 /// flow would post.
 /// </summary>
-public sealed class OutletOutput(TextWriter writer, bool urls) : IFlowOutput
+internal sealed class OutletOutput(TextWriter writer, bool urls) : IFlowOutput
 {
     public async ValueTask PublishAsync(IReadOnlyList<NotificationMessage> messages, CancellationToken cancellationToken)
     {

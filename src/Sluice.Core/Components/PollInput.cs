@@ -17,7 +17,7 @@ namespace Sluice.Core.Components;
 /// through, so a restart announces nothing again. With <c>vip</c>, only the node holding the address polls; the
 /// others wait (sr3's <c>wVip</c>) and check again at each poll time.
 /// </summary>
-public sealed partial class PollInput : IFlowInput
+internal sealed partial class PollInput : IFlowInput
 {
     private static readonly MessageField[] FileOrder =
         [MessageField.PubTime, MessageField.RelPath, MessageField.BaseUrl, MessageField.FromCluster, MessageField.Source, MessageField.ToClusters,

@@ -6,7 +6,7 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Components;
 
 /// <summary>sr3 poll's options: which server and directories to list, when, and how to announce what is new.</summary>
-public sealed record PollOptions
+internal sealed record PollOptions
 {
     /// <summary>The server to list (<c>pollUrl</c>; sr3's older <c>destination</c>).</summary>
     public required string PollUrl { get; init; }

@@ -6,7 +6,7 @@ namespace Sluice.Core.Components;
 /// <summary>
 /// sr3's post as a flow input: announces the files and trees given on the command line, once, then is complete.
 /// </summary>
-public sealed class PostInput : IFlowInput
+internal sealed class PostInput : IFlowInput
 {
     private readonly IAsyncEnumerator<NotificationMessage> _messages;
     private readonly TimeProvider _time;

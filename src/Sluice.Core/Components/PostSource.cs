@@ -3,4 +3,4 @@ using Sluice.Core.Flows;
 namespace Sluice.Core.Components;
 
 /// <summary>What a post announces: the files and trees given (its <c>path</c> lines, or the command line's), and how.</summary>
-public sealed record PostSource(AnnounceOptions Announce, IReadOnlyList<string> Paths);
+internal sealed record PostSource(AnnounceOptions Announce, IReadOnlyList<string> Paths);

@@ -4,7 +4,7 @@ using Sluice.Core.Messages;
 namespace Sluice.Core.Components;
 
 /// <summary>One report as a source reads it: which file, what became of it, who did it and when.</summary>
-public sealed record ReportLine(string RelPath, string BaseUrl, int Code, string Message, string By, DateTimeOffset? When, string? Source)
+internal sealed record ReportLine(string RelPath, string BaseUrl, int Code, string Message, string By, DateTimeOffset? When, string? Source)
 {
     /// <summary>The report of a report message, or null when the message is not one.</summary>
     public static ReportLine? From(NotificationMessage message)

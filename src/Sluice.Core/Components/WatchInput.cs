@@ -15,7 +15,7 @@ namespace Sluice.Core.Components;
 /// posted it, and whenever it starts compares its trees with that: what was created, changed or removed while it
 /// was not running (stopped, failed, killed) is announced then.
 /// </summary>
-public sealed partial class WatchInput : IFlowInput
+internal sealed partial class WatchInput : IFlowInput
 {
     private readonly WatchOptions _options;
     private readonly FileAnnouncer _announcer;

@@ -4,7 +4,7 @@ using Sluice.Core.Flows;
 namespace Sluice.Core.Components;
 
 /// <summary>sr3 watch's options: what to watch and which events to announce.</summary>
-public sealed record WatchOptions
+internal sealed record WatchOptions
 {
     /// <summary>The trees to watch (<c>path</c>).</summary>
     public required IReadOnlyList<string> Paths { get; init; }

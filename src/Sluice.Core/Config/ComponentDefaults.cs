@@ -6,7 +6,7 @@ namespace Sluice.Core.Config;
 /// Each component's defaults, as sr3 sets them before reading a configuration: the flow's (sarracenia/flow, with
 /// <c>mirror True</c>), then the component's own (subscribe alone turns <c>mirror</c> off).
 /// </summary>
-public static class ComponentDefaults
+internal static class ComponentDefaults
 {
     private static readonly string[] Common =
     [

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sluice.Core.Config;
 
 /// <summary>sr3's value syntaxes: flags, counts and sizes with k/m/g (<c>b</c> or <c>i</c> for base 2), durations with s/m/h/d/w, octal modes.</summary>
-public static class ConfigValues
+internal static class ConfigValues
 {
     public static bool TryFlag(string text, out bool value)
     {

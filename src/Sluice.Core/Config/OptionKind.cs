@@ -1,7 +1,7 @@
 namespace Sluice.Core.Config;
 
 /// <summary>The kinds of values sr3 options take (sr3_options(7) TYPES).</summary>
-public enum OptionKind
+internal enum OptionKind
 {
     String,
     Count,

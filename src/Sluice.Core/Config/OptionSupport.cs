@@ -10,7 +10,7 @@ namespace Sluice.Core.Config;
 /// ignoring it would move data differently than asked (the flow does not start), as a warning when it only tunes sr3's
 /// own implementation (logging, memory, client internals). <c>sluice show</c> marks each one.
 /// </summary>
-public static class OptionSupport
+internal static class OptionSupport
 {
     private static readonly FrozenDictionary<string, NotApplied> Table = Build();
 

@@ -6,7 +6,7 @@ namespace Sluice.Core.Config;
 /// Every option sr3 knows, with its kind, and the legacy (v2, underscore) names that map to today's. An option not
 /// in this table is unknown: sr3 warns about it and so does Sluice.
 /// </summary>
-public static class Options
+internal static class Options
 {
     private static readonly string[] Counts =
     [

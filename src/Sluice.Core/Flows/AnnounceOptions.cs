@@ -4,7 +4,7 @@ using Sluice.Core.Config;
 namespace Sluice.Core.Flows;
 
 /// <summary>How files are announced (post, watch): sr3's <c>post_*</c>, <c>identity</c>, <c>blockSize</c> and inline options.</summary>
-public sealed record AnnounceOptions
+internal sealed record AnnounceOptions
 {
     /// <summary>The URL the data is served under (<c>post_baseUrl</c>).</summary>
     public required string PostBaseUrl { get; init; }

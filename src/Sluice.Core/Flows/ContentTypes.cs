@@ -1,7 +1,7 @@
 namespace Sluice.Core.Flows;
 
 /// <summary>The MIME type of a file from its name, as sr3 guesses it (Python's mimetypes), for <c>contentType</c>.</summary>
-public static class ContentTypes
+internal static class ContentTypes
 {
     private static readonly Dictionary<string, string> ByExtension = new(StringComparer.OrdinalIgnoreCase)
     {

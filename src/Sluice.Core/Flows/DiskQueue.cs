@@ -18,7 +18,7 @@ namespace Sluice.Core.Flows;
 /// read, the rest is copied to the next generation and the offset file switched to it in one rename.
 /// Not thread-safe: one queue per flow instance.
 /// </remarks>
-public sealed class DiskQueue : IDisposable
+internal sealed class DiskQueue : IDisposable
 {
     private readonly string _directory;
     private readonly string _name;

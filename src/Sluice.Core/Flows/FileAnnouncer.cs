@@ -11,7 +11,7 @@ namespace Sluice.Core.Flows;
 /// mode, content type, blocks for large files, inline content for small ones; fileOp for directories,
 /// symbolic links and removals. Field order follows sr3's, so the bodies match what sr3 posts.
 /// </summary>
-public sealed class FileAnnouncer(AnnounceOptions options, TimeProvider? time = null)
+internal sealed class FileAnnouncer(AnnounceOptions options, TimeProvider? time = null)
 {
     private static readonly MessageField[] FileOrder =
         [MessageField.Blocks, MessageField.PubTime, MessageField.RelPath, MessageField.BaseUrl, MessageField.FromCluster, MessageField.Source, MessageField.ToClusters,

@@ -1,7 +1,7 @@
 namespace Sluice.Core.Flows;
 
 /// <summary>What the accept/reject filter made of a message: accepted, or rejected with a reason.</summary>
-public readonly record struct FilterDecision(bool Accepted, string? Reason)
+internal readonly record struct FilterDecision(bool Accepted, string? Reason)
 {
     public static FilterDecision Accept { get; } = new(true, null);
 

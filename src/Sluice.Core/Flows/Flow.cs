@@ -34,7 +34,7 @@ public sealed partial class Flow : IAsyncDisposable
     private DateTimeOffset _lastRetry;
     private CancellationTokenSource? _abort;
 
-    public Flow(
+    internal Flow(
         FlowOptions options,
         IFlowInput input,
         IFlowWork? work,

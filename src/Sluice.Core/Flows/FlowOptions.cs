@@ -4,7 +4,7 @@ namespace Sluice.Core.Flows;
 /// <summary>
 /// What the flow engine needs to know, derived from a flow's configuration. Names follow sr3's options.
 /// </summary>
-public sealed record FlowOptions
+internal sealed record FlowOptions
 {
     /// <summary><c>component/config</c>, as in log lines and status.</summary>
     public required string Name { get; init; }

@@ -1,7 +1,7 @@
 namespace Sluice.Core.Flows;
 
 /// <summary>Where a flow's messages come from (a broker queue, a directory scan, a poll, the command line).</summary>
-public interface IFlowInput : IAsyncDisposable
+internal interface IFlowInput : IAsyncDisposable
 {
     /// <summary>
     /// Waits up to <paramref name="wait"/> for messages and returns up to <paramref name="max"/> of them

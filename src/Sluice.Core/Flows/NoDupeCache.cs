@@ -18,7 +18,7 @@ namespace Sluice.Core.Flows;
 /// poll announces again) is worked on instead of being taken for a duplicate of work that never finished.
 /// One cache per flow instance; its filter and post stages may call it at the same time.
 /// </remarks>
-public sealed class NoDupeCache : IDisposable
+internal sealed class NoDupeCache : IDisposable
 {
     private readonly Dictionary<string, Entry> _seen = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();

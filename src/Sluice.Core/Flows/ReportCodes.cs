@@ -1,7 +1,7 @@
 namespace Sluice.Core.Flows;
 
 /// <summary>sr3's HTTP-like report codes.</summary>
-public static class ReportCodes
+internal static class ReportCodes
 {
     public const int Ok = 201;
     public const int Transformed = 203;

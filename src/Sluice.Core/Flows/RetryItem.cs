@@ -3,4 +3,4 @@ using Sluice.Core.Messages;
 namespace Sluice.Core.Flows;
 
 /// <summary>A message waiting in a retry queue: how often it failed, and when it first did.</summary>
-public sealed record RetryItem(NotificationMessage Message, int Failures, DateTimeOffset FirstFailure);
+internal sealed record RetryItem(NotificationMessage Message, int Failures, DateTimeOffset FirstFailure);

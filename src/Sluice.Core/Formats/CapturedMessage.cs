@@ -10,7 +10,7 @@ namespace Sluice.Core.Formats;
 /// <c>mqtt5_user_properties</c> (pairs), <c>payload</c>. The capture shapes are how a v02 message
 /// (headers and a text body) is given.
 /// </summary>
-public sealed record CapturedMessage(string? Exchange, WireMessage Wire)
+internal sealed record CapturedMessage(string? Exchange, WireMessage Wire)
 {
     /// <summary>Reads a captured message or bare body.</summary>
     /// <exception cref="MessageFormatException">Neither a capture document nor a message body.</exception>

@@ -3,7 +3,7 @@ using Sluice.Core.Messages;
 namespace Sluice.Core.Formats;
 
 /// <summary>The wire formats by name (<c>post_format</c>), and recognition of a received message's format.</summary>
-public static class MessageFormats
+internal static class MessageFormats
 {
     public static IReadOnlyList<IMessageFormat> All { get; } = [V03Format.Instance, V02Format.Instance, WisFormat.Instance];
 

@@ -6,7 +6,7 @@ namespace Sluice.Core.Formats;
 /// sr3's time stamps. v03 writes <c>YYYYMMDDTHHMMSS.fraction</c> (UTC, any number of fraction digits),
 /// v02 the same without the <c>T</c>, WIS2 RFC 3339 (<c>YYYY-MM-DDTHH:MM:SS.fractionZ</c>).
 /// </summary>
-public static class SrTime
+internal static class SrTime
 {
     /// <summary>True when <paramref name="text"/> is a v03 time stamp.</summary>
     public static bool IsV03(ReadOnlySpan<char> text)

@@ -1,7 +1,7 @@
 namespace Sluice.Core.Formats;
 
 /// <summary>sr3's topic derivation: the topic prefix, then the directories of the relPath.</summary>
-public static class Topics
+internal static class Topics
 {
     /// <summary>
     /// <c>topicPrefix + relPath's directories</c>: <c>v03</c> and <c>samples/s.txt</c> give

@@ -14,7 +14,7 @@ namespace Sluice.Core.Formats;
 /// as well as in the baseUrl (sr3 encodes both on output but decodes only the baseUrl); and a link's target
 /// is written in a <c>link</c> header, so v2 receivers can make the link (sr3 3 leaves it out).
 /// </remarks>
-public sealed class V02Format : IMessageFormat
+internal sealed class V02Format : IMessageFormat
 {
     public static readonly V02Format Instance = new();
 

@@ -8,7 +8,7 @@ namespace Sluice.Core.Formats;
 /// beside it (AMQP routing key, MQTT topic). Legacy names are read too: <c>integrity</c> is identity,
 /// <c>retPath</c> is retrievePath, and a v2 <c>parts</c> header becomes size or blocks.
 /// </summary>
-public sealed class V03Format : IMessageFormat
+internal sealed class V03Format : IMessageFormat
 {
     public static readonly V03Format Instance = new();
 

@@ -16,7 +16,7 @@ namespace Sluice.Core.Formats;
 /// <c>id</c> is kept in a header of that name so a message keeps its id across hops (WIS2 global brokers use
 /// it against loops). Other properties become headers, and headers go back into properties.
 /// </remarks>
-public sealed class WisFormat : IMessageFormat
+internal sealed class WisFormat : IMessageFormat
 {
     public const string ConformanceClass = "http://wis.wmo.int/spec/wnm/1/conf/core";
 

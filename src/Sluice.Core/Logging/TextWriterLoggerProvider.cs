@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Sluice.Core.Logging;
 
 /// <summary>Log lines in sr3's layout to a stream such as standard error (<c>sluice foreground</c>).</summary>
-public sealed class TextWriterLoggerProvider(TextWriter writer, LogLevel level = LogLevel.Information) : ILoggerProvider
+internal sealed class TextWriterLoggerProvider(TextWriter writer, LogLevel level = LogLevel.Information) : ILoggerProvider
 {
     private readonly Lock _lock = new();
 

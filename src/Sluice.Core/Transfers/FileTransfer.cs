@@ -4,7 +4,7 @@ namespace Sluice.Core.Transfers;
 /// The <c>file:</c> scheme: copies on the local (or a mounted) file system. Remote paths are
 /// absolute local paths, or relative to the URL's path.
 /// </summary>
-public sealed class FileTransfer : ITransfer
+internal sealed class FileTransfer : ITransfer
 {
     private readonly string _root;
 

@@ -13,7 +13,7 @@ namespace Sluice.Core.Transfers;
 /// Apache-style directory indexes for poll; writes as WebDAV does them (PUT, DELETE, MOVE with a
 /// <c>Destination</c>, MKCOL), which the pump's data server accepts from its writers.
 /// </summary>
-public sealed partial class HttpTransfer : ITransfer
+internal sealed partial class HttpTransfer : ITransfer
 {
     private const long ExpectContinueAbove = 64 * 1024;
     private static readonly HttpMethod Move = new("MOVE");

@@ -6,7 +6,7 @@ namespace Sluice.Core.Work;
 /// divided by the rate, have had their time); concurrent downloads share the one schedule. An idle spell does not
 /// save up credit for a later burst.
 /// </summary>
-public sealed class ByteRateLimiter
+internal sealed class ByteRateLimiter
 {
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();

@@ -4,7 +4,7 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Work;
 
 /// <summary>Where and how a subscribe or sarra writes what it downloads (sr3's placement and transfer options).</summary>
-public sealed record DownloadOptions
+internal sealed record DownloadOptions
 {
     /// <summary>The directory files go to (<c>directory</c>).</summary>
     public required string Directory { get; init; }

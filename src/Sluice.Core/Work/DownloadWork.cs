@@ -12,7 +12,7 @@ namespace Sluice.Core.Work;
 /// its final name; replay fileOps (link, remove, rename, mkdir, rmdir) locally. Every path from a message goes
 /// through <see cref="PathSafety"/>.
 /// </summary>
-public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null) : IFlowWork, IAsyncDisposable
+internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null) : IFlowWork, IAsyncDisposable
 {
     private readonly TransferPool _transfers = new(transfers ?? TransferRegistry.CreateDefault(), baseUrl =>
         (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });

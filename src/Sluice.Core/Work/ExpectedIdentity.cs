@@ -5,4 +5,4 @@ namespace Sluice.Core.Work;
 /// <c>cod</c>, <c>arbitrary</c>, <c>random</c>) and the base64 value. For <c>cod</c> the value
 /// names the algorithm to compute during download (<c>sha512</c> or <c>md5</c>).
 /// </summary>
-public sealed record ExpectedIdentity(string Method, string Value);
+internal sealed record ExpectedIdentity(string Method, string Value);

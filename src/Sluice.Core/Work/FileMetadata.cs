@@ -1,7 +1,7 @@
 namespace Sluice.Core.Work;
 
 /// <summary>Applies <see cref="MetadataOptions"/> to a received file, as sr3 does after a download.</summary>
-public static class FileMetadata
+internal static class FileMetadata
 {
     /// <summary>
     /// Sets mode (from <paramref name="mode"/> when permCopy, else permDefault when non-zero) and

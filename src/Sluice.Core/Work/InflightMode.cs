@@ -1,7 +1,7 @@
 namespace Sluice.Core.Work;
 
 /// <summary>sr3's <c>inflight</c>: how a file being written is hidden from readers.</summary>
-public enum InflightMode
+internal enum InflightMode
 {
     /// <summary><c>inflight .tmp</c> (default): written as <c>name.tmp</c>, renamed when complete.</summary>
     Suffix,

@@ -1,7 +1,7 @@
 namespace Sluice.Core.Work;
 
 /// <summary>sr3's <c>timeCopy</c>, <c>permCopy</c>, <c>permDefault</c>, <c>permDirDefault</c>.</summary>
-public sealed record MetadataOptions
+internal sealed record MetadataOptions
 {
     /// <summary>Set mtime/atime of received files from the message (default on, as in sr3).</summary>
     public bool TimeCopy { get; init; } = true;

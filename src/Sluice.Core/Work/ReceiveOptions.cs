@@ -2,7 +2,7 @@ using Sluice.Core.Config;
 namespace Sluice.Core.Work;
 
 /// <summary>How <see cref="Receiver"/> writes and checks a downloaded file (sr3's options of the same names).</summary>
-public sealed record ReceiveOptions
+internal sealed record ReceiveOptions
 {
     public InflightMode Inflight { get; init; } = InflightMode.Suffix;
 

@@ -6,7 +6,7 @@ namespace Sluice.Core.Work;
 /// One file to download: where it is on the server, where it goes (a directory plus a path
 /// relative to it, checked by <see cref="PathSafety"/>), and what the message announced.
 /// </summary>
-public sealed record ReceiveRequest
+internal sealed record ReceiveRequest
 {
     /// <summary>The path on the server (retrievePath, or baseUrl path + relPath).</summary>
     public required string RemotePath { get; init; }

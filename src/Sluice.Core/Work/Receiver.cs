@@ -9,7 +9,7 @@ namespace Sluice.Core.Work;
 /// interrupted or corrupted download never leaves a file under the final name. A partial inflight
 /// file left by an interrupted attempt is resumed (byte range) on the next call.
 /// </summary>
-public static class Receiver
+internal static class Receiver
 {
     /// <summary>
     /// Receives <paramref name="request"/>. A size or identity mismatch is retried up to

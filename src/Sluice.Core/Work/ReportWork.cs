@@ -10,7 +10,7 @@ namespace Sluice.Core.Work;
 /// and when); a message without a <c>report</c> field is rejected as not a report. With a post_broker the reports
 /// are forwarded as well, as sr3's report (a shovel of reports) does.
 /// </summary>
-public sealed partial class ReportWork(ILogger logger) : IFlowWork
+internal sealed partial class ReportWork(ILogger logger) : IFlowWork
 {
     public ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using Sluice.Core.Transfers;
 namespace Sluice.Core.Work;
 
 /// <summary>Where and how a sender pushes local files (sr3's <c>sendTo</c>, placement and inflight options).</summary>
-public sealed record SendOptions
+internal sealed record SendOptions
 {
     /// <summary>The server files go to (<c>sendTo</c>, formerly <c>destination</c>): sftp, ftp(s), file or http(s).</summary>
     public required string SendTo { get; init; }

@@ -12,7 +12,7 @@ namespace Sluice.Core.Work;
 /// rmdir, rename, link, mkdir) on the server. With a <c>post_baseUrl</c> the message is changed to announce the copy
 /// at the destination. Paths from messages go through <see cref="PathSafety"/>, locally and remotely.
 /// </summary>
-public sealed class SendWork : IFlowWork, IAsyncDisposable
+internal sealed class SendWork : IFlowWork, IAsyncDisposable
 {
     private readonly SendOptions _options;
     private readonly TransferPool _transfers;

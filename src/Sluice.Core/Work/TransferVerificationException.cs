@@ -7,7 +7,7 @@ namespace Sluice.Core.Work;
 /// after every attempt allowed. The flow reports it (417 for a checksum mismatch, 499 otherwise);
 /// no file is left under the final name.
 /// </summary>
-public sealed class TransferVerificationException : SluiceException
+internal sealed class TransferVerificationException : SluiceException
 {
     public TransferVerificationException(string url, string path, VerificationFailure failure, string expected, string actual, int attempts)
         : base($"{(failure == VerificationFailure.Size ? "size" : "identity")} mismatch for {path} from {TransferOptions.Redact(url)}: expected {expected}, received {actual} (after {attempts} attempt(s))")

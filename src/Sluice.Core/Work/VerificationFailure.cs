@@ -1,7 +1,7 @@
 namespace Sluice.Core.Work;
 
 /// <summary>What did not match when a received file was verified.</summary>
-public enum VerificationFailure
+internal enum VerificationFailure
 {
     Size,
     Identity,

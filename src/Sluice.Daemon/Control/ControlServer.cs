@@ -13,7 +13,7 @@ namespace Sluice.Daemon.Control;
 /// HTTP port: <c>GET /status</c>, <c>GET /metrics</c> (Prometheus text), <c>POST /flows/{component}/{config}/start|stop|restart</c>,
 /// <c>POST /sanity</c> (restart hung flows), <c>POST /shutdown</c>.
 /// </summary>
-public sealed class ControlServer : IAsyncDisposable
+internal sealed class ControlServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 

@@ -5,7 +5,7 @@ using Sluice.Daemon.Supervision;
 namespace Sluice.Daemon.Control;
 
 /// <summary>Flow metrics in the Prometheus text exposition format (<c>GET /metrics</c>).</summary>
-public static class PrometheusText
+internal static class PrometheusText
 {
     private static readonly (string Name, string Type, string Help, Func<FlowStatus, double> Value)[] Series =
     [

@@ -12,7 +12,7 @@ namespace Sluice.Daemon.Pump;
 /// made once and kept in <c>$SLUICE_STATE_DIR/pump/default/password</c>. It becomes the broker of the configurations:
 /// <c>broker</c> of the subscribing ones, <c>post_broker</c> of post, watch and poll.
 /// </summary>
-public static class DefaultPump
+internal static class DefaultPump
 {
     public const string Name = "default";
 

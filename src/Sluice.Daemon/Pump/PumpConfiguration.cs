@@ -12,7 +12,7 @@ namespace Sluice.Daemon.Pump;
 /// <c>admin</c>/<c>feeder</c> URLs), each with its password from <c>credentials.conf</c> for that broker. With
 /// <c>dataServerWrite on</c> the sources, feeders and admins may also write to the data tree over http.
 /// </summary>
-public static class PumpConfiguration
+internal static class PumpConfiguration
 {
     /// <summary>The pump's servers from its configuration.</summary>
     /// <exception cref="ConfigException">Something is missing or unusable (every problem at once).</exception>

@@ -22,5 +22,5 @@ public sealed record FlowDefinition(string Name, int Instances, Func<int, Cancel
     public string Fingerprint { get; init; } = string.Empty;
 
     /// <summary>When the flow counts as hung, idle, lagging or retrying (<c>runStateThreshold_*</c>).</summary>
-    public RunStateThresholds Thresholds { get; init; } = RunStateThresholds.Default;
+    internal RunStateThresholds Thresholds { get; init; } = RunStateThresholds.Default;
 }

@@ -3,7 +3,7 @@ using Sluice.Core.Flows;
 namespace Sluice.Daemon.Supervision;
 
 /// <summary>The state of one instance of a supervised flow.</summary>
-public enum FlowState
+internal enum FlowState
 {
     Stopped,
     Starting,
@@ -45,10 +45,10 @@ public static class RunStates
     public const string Running = "running";
 
     /// <summary>One instance as the state rules see it: its state and, while it runs, its flow's counters.</summary>
-    public readonly record struct InstanceView(FlowState State, FlowMetrics? Metrics);
+    internal readonly record struct InstanceView(FlowState State, FlowMetrics? Metrics);
 
     /// <summary>The configuration's state at <paramref name="now"/>.</summary>
-    public static string Of(IReadOnlyList<InstanceView> instances, RunStateThresholds thresholds, DateTimeOffset now, bool configurationError = false)
+    internal static string Of(IReadOnlyList<InstanceView> instances, RunStateThresholds thresholds, DateTimeOffset now, bool configurationError = false)
     {
         if (configurationError || instances.Any(i => i.State == FlowState.Failed))
         {
@@ -103,7 +103,7 @@ public static class RunStates
     }
 
     /// <summary>Work pending with no progress for longer than the threshold, or a gather loop that stopped going round.</summary>
-    public static bool IsHung(FlowMetrics metrics, RunStateThresholds thresholds, DateTimeOffset now)
+    internal static bool IsHung(FlowMetrics metrics, RunStateThresholds thresholds, DateTimeOffset now)
     {
         if (metrics.InFlight > 0 && now - (metrics.LastProgress ?? now) > thresholds.Hung)
         {

@@ -10,7 +10,7 @@ namespace Sluice.Daemon.Supervision;
 /// restarted with exponential backoff while the others keep running; one whose configuration is broken shows
 /// as failed with its error. Stopping lets in-flight work finish and be acknowledged, within a timeout.
 /// </summary>
-public sealed partial class FlowSupervisor : IAsyncDisposable
+internal sealed partial class FlowSupervisor : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly TimeProvider _time;

@@ -6,7 +6,7 @@ namespace Sluice.Daemon.Supervision;
 /// When a running flow counts as hung, idle, lagging or retrying: sr3's <c>runStateThreshold_*</c> options, with
 /// sr3's defaults (except <c>retry</c>: any message waiting for a retry shows).
 /// </summary>
-public sealed record RunStateThresholds
+internal sealed record RunStateThresholds
 {
     /// <summary><c>runStateThreshold_hung</c>: no progress for this long while work is pending, or the gather loop stopped.</summary>
     public TimeSpan Hung { get; init; } = TimeSpan.FromSeconds(450);
