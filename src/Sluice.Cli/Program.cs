@@ -1,3 +1,4 @@
 using Sluice.Cli;
+using Sluice.Core.Config;
 
-return SluiceCommand.Run(args, Console.Out, Console.Error, Console.OpenStandardInput);
+return SluiceCommand.Run(args, Console.Out, Console.Error, Console.OpenStandardInput, SluicePaths.FromEnvironment());

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Sluice.Cli;
+using Sluice.Core.Config;
 using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests;
@@ -9,18 +9,12 @@ namespace Sluice.Core.Tests;
 [Collection("Mosquitto")]
 public class CliFlowTests(MosquittoServer mosquitto)
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(args, stdout, stderr, () => Stream.Null);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(SluicePaths paths, params string[] args) => InProcessCli.Run(paths, args);
 
     [Fact]
     public void Demo_runs_a_whole_pump_and_finds_the_destination_identical()
     {
-        var (code, output, error) = Run("demo", "--files", "60");
+        var (code, output, error) = InProcessCli.Run(["demo", "--files", "60"]);
         Assert.True(code == 0, output + error);
         Assert.Contains("OK: all 60 files arrived", output);
         Assert.Contains("subscribe/demo", output);
@@ -162,31 +156,24 @@ public class CliFlowTests(MosquittoServer mosquitto)
         using var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("config/sarra"));
         File.WriteAllText(dir.File("config/sarra/x.conf"), "broker amqps://alice:hunter2@pump.example/\nexchange xs_alice\nsubtopic obs.#\nexpire 10m\ndirectory /srv/data\naccept .*\\.grib2\nreject .*\n");
-        Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", dir.File("config"));
-        try
-        {
-            var (code, output, _) = Run("show", "sarra/x", "--json");
-            Assert.Equal(0, code);
-            Assert.DoesNotContain("hunter2", output);
-            var json = JsonNode.Parse(output)!;
-            Assert.Equal("amqps://alice@pump.example/", (string?)json["broker"]);
-            Assert.Equal(600, (double)json["expire"]!);
-            Assert.True((bool)json["mirror"]!);
-            Assert.Equal("[[\"xs_alice\",\"v03\",\"obs.#\"]]", json["bindings"]!.ToJsonString());
-            Assert.Equal(".*\\.grib2", (string?)json["masks"]![0]!["accept"]);
-            Assert.Equal("/srv/data", (string?)json["masks"]![0]!["directory"]);
-            Assert.Equal(".*", (string?)json["masks"]![1]!["reject"]);
+        var paths = new SluicePaths(dir.File("config"), dir.File("state"));
+        var (code, output, _) = Run(paths, "show", "sarra/x", "--json");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("hunter2", output);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal("amqps://alice@pump.example/", (string?)json["broker"]);
+        Assert.Equal(600, (double)json["expire"]!);
+        Assert.True((bool)json["mirror"]!);
+        Assert.Equal("[[\"xs_alice\",\"v03\",\"obs.#\"]]", json["bindings"]!.ToJsonString());
+        Assert.Equal(".*\\.grib2", (string?)json["masks"]![0]!["accept"]);
+        Assert.Equal("/srv/data", (string?)json["masks"]![0]!["directory"]);
+        Assert.Equal(".*", (string?)json["masks"]![1]!["reject"]);
 
-            Assert.Contains("sarra/x", Run("list").Out);
-            Assert.Equal(0, Run("disable", "sarra/x").Code);
-            Assert.Contains("sarra/x (disabled)", Run("list", "sarra").Out);
-            Assert.Equal(0, Run("enable", "sarra/x").Code);
-            Assert.Equal(1, Run("show", "nope/x").Code);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("SLUICE_CONFIG_DIR", null);
-        }
+        Assert.Contains("sarra/x", Run(paths, "list").Out);
+        Assert.Equal(0, Run(paths, "disable", "sarra/x").Code);
+        Assert.Contains("sarra/x (disabled)", Run(paths, "list", "sarra").Out);
+        Assert.Equal(0, Run(paths, "enable", "sarra/x").Code);
+        Assert.Equal(1, Run(paths, "show", "nope/x").Code);
     }
 
     [Fact]

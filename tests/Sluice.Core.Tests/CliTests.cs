@@ -1,5 +1,3 @@
-using Sluice.Cli;
-
 namespace Sluice.Core.Tests;
 
 public class CliTests
@@ -7,9 +5,8 @@ public class CliTests
     [Fact]
     public void Version_prints_the_assembly_version()
     {
-        var stdout = new StringWriter();
-        var code = SluiceCommand.Run(["--version"], stdout, new StringWriter(), () => Stream.Null);
+        var (code, output, _) = InProcessCli.Run(["--version"]);
         Assert.Equal(0, code);
-        Assert.StartsWith("0.1.0", stdout.ToString().Trim());
+        Assert.StartsWith("0.1.0", output.Trim());
     }
 }

@@ -7,13 +7,11 @@ namespace Sluice.Core.Tests;
 
 /// <summary>
 /// restart_daemon: the daemon as a real process, killed with -9 and started again at once, with a watch feeding a
-/// subscriber through a real RabbitMQ that is restarted meanwhile. Nothing may be lost.
+/// subscriber through a real RabbitMQ that is restarted meanwhile. Nothing may be lost. The RabbitMQ is this class's own
+/// (it restarts it, for minutes): the classes of the shared one run meanwhile.
 /// </summary>
-[Collection("RabbitMQ")]
-public class DaemonCrashTests(RabbitMqServer rabbit)
+public class DaemonCrashTests(RabbitMqServer rabbit) : IClassFixture<RabbitMqServer>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 300 : 120);
-
     private static int DaemonPid(string config, string state)
     {
         var status = JsonNode.Parse(CliFlowTests.Process(config, state, "status", "--json").Out)!;
@@ -138,7 +136,7 @@ public class DaemonCrashTests(RabbitMqServer rabbit)
                 }
             }
 
-            var deadline = DateTime.UtcNow + Patience;
+            var deadline = DateTime.UtcNow + Patience.Stream;
             Dictionary<string, string> arrived;
             while ((arrived = Arrived(destination)).Count < expected.Count && DateTime.UtcNow < deadline)
             {

@@ -1,18 +1,10 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using Sluice.Cli;
 
 namespace Sluice.Core.Tests;
 
 public class DecodeCommandTests
 {
-    private static (int Code, string Out, string Err) Run(string stdin, params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(args, stdout, stderr, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)));
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(string stdin, params string[] args) => InProcessCli.Run(args, stdin);
 
     private static string Fixture(string name) => Path.Combine(Fixtures.Sr3Messages, name);
 

@@ -12,17 +12,6 @@ public class PackagingTests
     private const string Configuration = "Release";
 #endif
 
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Sluice.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Sluice.slnx not found above " + AppContext.BaseDirectory);
-    }
-
     private static async Task<(int Code, string Out, string Err)> RunAsync(string program, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -48,7 +37,7 @@ public class PackagingTests
     {
         using var dir = new TempDirectory();
         var feed = dir.File("feed");
-        var project = Path.Combine(RepositoryRoot(), "src", "Sluice.Cli", "Sluice.Cli.csproj");
+        var project = Path.Combine(Fixtures.RepositoryRoot, "src", "Sluice.Cli", "Sluice.Cli.csproj");
 
         // The test project's build already built the CLI: pack that build, once.
         var pack = await RunAsync("dotnet", ["pack", project, "-c", Configuration, "--no-build", "-o", feed, "-nologo", "-v", "quiet"]);

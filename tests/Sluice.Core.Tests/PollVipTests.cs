@@ -102,7 +102,7 @@ public sealed class PollVipTests
             var seen = new List<NotificationMessage>();
             await ReceiveAsync(consumer, seen, m => m.Source == "nodea" && m.RelPath.StartsWith("early", StringComparison.Ordinal), 5);
             Assert.Equal(Enumerable.Range(0, 5).Select(i => $"early{i}.txt"), seen.Select(m => m.RelPath).Order(StringComparer.Ordinal));
-            await WaitAsync(() => Status(dir, "b") == "wVip");
+            await Patience.UntilAsync(() => Status(dir, "b") == "wVip", "node b to show wVip", Patience.Stream, TimeSpan.FromMilliseconds(250));
 
             // Node b polls too (every second) but announces nothing while a holds the address.
             await Task.Delay(TimeSpan.FromSeconds(3));
@@ -113,7 +113,9 @@ public sealed class PollVipTests
             // The address moves from a to b: b takes over and announces what appears next; a stops announcing.
             Ip("netns", "exec", namespaces[0], "ip", "addr", "del", vip + "/32", "dev", "lo");
             Ip("netns", "exec", namespaces[1], "ip", "addr", "add", vip + "/32", "dev", "lo");
-            await WaitAsync(() => foregroundLog.ToString().Contains("waiting (wVip)", StringComparison.Ordinal) && Status(dir, "b") == "running");
+            await Patience.UntilAsync(
+                () => foregroundLog.ToString().Contains("waiting (wVip)", StringComparison.Ordinal) && Status(dir, "b") == "running",
+                "node a to wait for the vip and node b to run", Patience.Stream, TimeSpan.FromMilliseconds(250));
             File.WriteAllText(Path.Combine(source, "late0.txt"), "late 0\n");
             File.WriteAllText(Path.Combine(source, "late1.txt"), "late 1\n");
             await ReceiveAsync(consumer, seen, m => m.RelPath.StartsWith("late", StringComparison.Ordinal), 2);
@@ -246,16 +248,6 @@ public sealed class PollVipTests
             Assert.True(DateTime.UtcNow < deadline, $"only {seen.Count(match)} of {count} messages: {string.Join(", ", seen.Select(m => m.Source + ":" + m.RelPath))}");
             var batch = await consumer.ReceiveAsync(100, TimeSpan.FromSeconds(1), CancellationToken.None);
             seen.AddRange(batch.Select(b => b.Message));
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(250);
         }
     }
 }

@@ -1,17 +1,10 @@
 using System.Text.Json.Nodes;
-using Sluice.Cli;
 
 namespace Sluice.Core.Tests;
 
 public class PostCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(args, stdout, stderr, () => Stream.Null);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
 
     [Fact]
     public void Post_announces_a_tree_with_identities_that_match_sha512sum()

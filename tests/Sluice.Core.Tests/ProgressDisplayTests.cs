@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
-using Sluice.Cli;
 using Sluice.Cli.Progress;
 
 namespace Sluice.Core.Tests;
@@ -71,31 +70,20 @@ public class ProgressDisplayTests
     }
 
     [Fact]
-    public async Task Without_a_terminal_post_writes_nothing_but_its_output()
+    public void Without_a_terminal_post_writes_nothing_but_its_output()
     {
         using var dir = new TempDirectory();
         var tree = Tree(dir, 40);
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(["post", "--outlet", "url", "--post_baseUrl", "http://pump/", "--post_baseDir", dir.Path, tree], stdout, stderr, () => Stream.Null);
-        Assert.Equal(0, code);
-        Assert.Equal(40, stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.EndsWith(".bin", StringComparison.Ordinal)));
-        Assert.Equal(string.Empty, stderr.ToString());
+        var inProcess = InProcessCli.Run(["post", "--outlet", "url", "--post_baseUrl", "http://pump/", "--post_baseDir", dir.Path, tree]);
+        Assert.Equal(0, inProcess.Code);
+        Assert.Equal(40, inProcess.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.EndsWith(".bin", StringComparison.Ordinal)));
+        Assert.Equal(string.Empty, inProcess.Err);
 
         // As a real process whose standard error is a pipe: not a byte of progress either.
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { CliFlowTests.Sluice, "post", "--outlet", "url", "--post_baseUrl", "http://pump/", "--post_baseDir", dir.Path, tree })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(0, process.ExitCode);
-        Assert.Contains("d3/f039.bin", await output);
-        Assert.Equal(string.Empty, error);
+        var process = CliFlowTests.Process(dir.File("config"), dir.File("state"), "post", "--outlet", "url", "--post_baseUrl", "http://pump/", "--post_baseDir", dir.Path, tree);
+        Assert.Equal(0, process.Code);
+        Assert.Contains("d3/f039.bin", process.Out);
+        Assert.Equal(string.Empty, process.Err);
     }
 
     /// <summary>Runs a shell command on a pseudo-terminal (script(1)); what it drew is its standard output.</summary>
@@ -127,7 +115,7 @@ public class ProgressDisplayTests
 
         // script(1) runs the command on a pseudo-terminal; standard output goes to a file, standard error stays on the terminal.
         var command = $"dotnet '{CliFlowTests.Sluice}' post --outlet url --post_baseUrl http://pump/ --post_baseDir '{dir.Path}' '{tree}' > '{urls}'";
-        using var process = OnPseudoTerminal(command, new Dictionary<string, string>());
+        using var process = OnPseudoTerminal(command, new Dictionary<string, string> { ["SLUICE_CONFIG_DIR"] = dir.File("config"), ["SLUICE_STATE_DIR"] = dir.File("state") });
         var terminal = process.StandardOutput.ReadToEndAsync();
         var error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));

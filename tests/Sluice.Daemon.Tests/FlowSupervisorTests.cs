@@ -1,26 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Daemon.Supervision;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Daemon.Tests;
 
 public class FlowSupervisorTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-            {
-                Assert.Fail("timed out waiting for: " + what);
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task A_failing_flow_is_restarted_while_the_others_keep_running()
     {
@@ -32,8 +17,8 @@ public class FlowSupervisorTests
             new FlowDefinition("sarra/broken", 1, null) { Error = "sarra/broken.conf:3: batch: 'lots' is not a count" },
         ]);
 
-        await Eventually(() => supervisor.Status().Single(s => s.Name == "shovel/bad").Restarts >= 1, "the bad flow to be restarted");
-        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/good").Posted > 20, "the good flow to post");
+        await Patience.UntilAsync(() => supervisor.Status().Single(s => s.Name == "shovel/bad").Restarts >= 1, "the bad flow to be restarted");
+        await Patience.UntilAsync(() => supervisor.Status().Single(s => s.Name == "subscribe/good").Posted > 20, "the good flow to post");
 
         var status = supervisor.Status().ToDictionary(s => s.Name);
         Assert.Equal("running", status["subscribe/good"].State);
@@ -56,11 +41,11 @@ public class FlowSupervisorTests
             new FlowDefinition("subscribe/good", 1, (i, ct) => TestFlows.Trickle("subscribe/good", i, ct)),
         ]);
 
-        await Eventually(() => supervisor.Status().Single(s => s.Name == "shovel/s").State == "failed", "the refused flow to show as failed");
+        await Patience.UntilAsync(() => supervisor.Status().Single(s => s.Name == "shovel/s").State == "failed", "the refused flow to show as failed");
         var status = supervisor.Status().ToDictionary(s => s.Name);
         Assert.Equal("amqp://guest@127.0.0.1:5672/: queue q_guest.x exists with x-expires=300000, this configuration asks 600000: run `sluice cleanup shovel/s` to delete it, or set `expire` to match", status["shovel/s"].LastError);
         Assert.Equal(0, status["shovel/s"].InstancesRunning);
-        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/good").State == "running", "the other flow to keep running");
+        await Patience.UntilAsync(() => supervisor.Status().Single(s => s.Name == "subscribe/good").State == "running", "the other flow to keep running");
     }
 
     [Fact]
@@ -69,7 +54,7 @@ public class FlowSupervisorTests
         await using var supervisor = new FlowSupervisor(NullLogger.Instance);
         supervisor.Start(new FlowDefinition("subscribe/a", 1, (i, ct) => TestFlows.Trickle("subscribe/a", i, ct)));
         supervisor.Start(new FlowDefinition("subscribe/b", 1, (i, ct) => TestFlows.Trickle("subscribe/b", i, ct)));
-        await Eventually(() => supervisor.Status().All(s => s.Posted > 5), "both flows to post");
+        await Patience.UntilAsync(() => supervisor.Status().All(s => s.Posted > 5), "both flows to post");
 
         Assert.True(await supervisor.StopAsync("subscribe/a"));
         var stopped = supervisor.Status().Single(s => s.Name == "subscribe/a");
@@ -77,7 +62,7 @@ public class FlowSupervisorTests
         Assert.Equal("running", supervisor.Status().Single(s => s.Name == "subscribe/b").State);
 
         Assert.True(supervisor.Start("subscribe/a"));
-        await Eventually(() => supervisor.Status().Single(s => s.Name == "subscribe/a").Posted > stopped.Posted + 5, "the restarted flow to post more");
+        await Patience.UntilAsync(() => supervisor.Status().Single(s => s.Name == "subscribe/a").Posted > stopped.Posted + 5, "the restarted flow to post more");
         Assert.False(await supervisor.StopAsync("subscribe/none"));
     }
 
@@ -98,9 +83,9 @@ public class FlowSupervisorTests
         { Fingerprint = fingerprint };
 
         await supervisor.ApplyAsync([Def("a", "1"), Def("b", "1")]);
-        await Eventually(() => supervisor.Status().All(s => s.State == "running"), "both running");
+        await Patience.UntilAsync(() => supervisor.Status().All(s => s.State == "running"), "both running");
         await supervisor.ApplyAsync([Def("a", "1"), Def("b", "2")]);
-        await Eventually(() => supervisor.Status().All(s => s.State == "running") && starts["b"] == 2, "b restarted");
+        await Patience.UntilAsync(() => supervisor.Status().All(s => s.State == "running") && starts["b"] == 2, "b restarted");
         Assert.Equal(1, starts["a"]);
         await supervisor.ApplyAsync([Def("a", "1")]);
         Assert.Equal(["subscribe/a"], supervisor.Names);
@@ -131,7 +116,7 @@ public class FlowSupervisorTests
             },
         ]);
 
-        await Eventually(() => supervisor.Status().All(s => s.State == "running"), "the pump and the flow to run");
+        await Patience.UntilAsync(() => supervisor.Status().All(s => s.State == "running"), "the pump and the flow to run");
         var pump = supervisor.Status().Single(s => s.Name == "pump/local");
         Assert.Equal(1, pump.InstancesRunning);
         await supervisor.StopAllAsync();
@@ -160,7 +145,7 @@ public class FlowSupervisorTests
         var status = supervisor.Status().Single();
         Assert.Equal("restarting", status.State);
         Assert.Equal("address already in use", status.LastError);
-        await Eventually(() => Volatile.Read(ref attempts) >= 2, "a second attempt");
+        await Patience.UntilAsync(() => Volatile.Read(ref attempts) >= 2, "a second attempt");
     }
 
     private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> events, string what) : IAsyncDisposable

@@ -49,7 +49,10 @@ public class FileOpFlowTests(MosquittoServer mosquitto)
             }
         }
 
-        await File.WriteAllTextAsync(Path.Combine(watched, "created.txt"), "created, then renamed\n");
+        // The file appears whole (written beside the tree, then moved in): a watch that looked between its creation and its
+        // write would announce it empty, and the download of the whole file would rightly be retried.
+        await File.WriteAllTextAsync(work.File("created.txt"), "created, then renamed\n");
+        File.Move(work.File("created.txt"), Path.Combine(watched, "created.txt"));
         Directory.CreateDirectory(Path.Combine(watched, "newdir"));
         await Until(() => File.Exists(Path.Combine(dest, "created.txt")) && Directory.Exists(Path.Combine(dest, "newdir")), "the file and the directory");
 

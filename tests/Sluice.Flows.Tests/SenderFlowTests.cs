@@ -6,7 +6,6 @@ using Sluice.Core.Formats;
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
 using Sluice.Tests.Servers;
-using Sluice.Transfers.Tests;
 
 namespace Sluice.Flows.Tests;
 

@@ -8,7 +8,6 @@ using Sluice.Core.Transfers;
 using Sluice.Core.Work;
 using Sluice.Daemon.Pump;
 using Sluice.Tests.Servers;
-using Sluice.Transfers.Tests;
 
 namespace Sluice.Flows.Tests;
 

@@ -1,12 +1,13 @@
 using Sluice.Core.Flows;
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 using Sluice.Transfers.Ftp;
 
 namespace Sluice.Transfers.Tests;
 
 /// <summary>The hand-written FtpTransfer against Debian's vsftpd (plain, explicit TLS, implicit FTPS) on loopback.</summary>
-[Collection(VsftpdCollection.Name)]
+[Collection(ServerCollections.Vsftpd.Name)]
 public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
 {
     private readonly string _destination = TestEnvironment.TempDirectory("ftp-dst");
@@ -24,7 +25,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     public async Task Files_of_any_size_and_name_arrive_intact_in_passive_and_active_mode(string name, long size, bool passive)
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, name), size);
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Passive = passive, Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Passive = passive, Timeout = Patience.Operation });
 
         var result = await Receiver.ReceiveAsync(ftp, Request(name, size, sum), new ReceiveOptions(), CancellationToken.None);
 
@@ -35,20 +36,20 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     public async Task Explicit_TLS_with_PROT_P_and_implicit_FTPS_transfer_files_when_the_certificate_is_accepted()
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, "tls.bin"), 2_000_000);
-        await using (var strict = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ExplicitPort), Tls = true, Timeout = TestEnvironment.OperationTimeout }))
+        await using (var strict = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ExplicitPort), Tls = true, Timeout = Patience.Operation }))
         {
             var e = await Assert.ThrowsAsync<TransferException>(() => strict.ConnectAsync(CancellationToken.None));
             Assert.DoesNotContain(vsftpd.Password, e.Message, StringComparison.Ordinal);
         }
 
-        await using (var explicitTls = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ExplicitPort), Tls = true, ProtP = true, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout }))
+        await using (var explicitTls = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ExplicitPort), Tls = true, ProtP = true, TlsRigour = TlsRigour.Lax, Timeout = Patience.Operation }))
         {
             var result = await Receiver.ReceiveAsync(explicitTls, Request("tls.bin", 2_000_000, sum), new ReceiveOptions(), CancellationToken.None);
             Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
             File.Delete(result.Path);
         }
 
-        await using var implicitTls = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ImplicitPort, "ftps"), ImplicitFtps = true, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout });
+        await using var implicitTls = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.ImplicitPort, "ftps"), ImplicitFtps = true, TlsRigour = TlsRigour.Lax, Timeout = Patience.Operation });
         var again = await Receiver.ReceiveAsync(implicitTls, Request("tls.bin", 2_000_000, sum), new ReceiveOptions(), CancellationToken.None);
         Assert.Equal(sum, TestEnvironment.Sha512Of(again.Path));
     }
@@ -64,7 +65,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
             await served.WriteAsync(new byte[1_000_000]);
         }
 
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = Patience.Operation });
         var result = await Receiver.ReceiveAsync(ftp, Request("resume.bin", 3_000_000, sum), new ReceiveOptions(), CancellationToken.None);
 
         Assert.Equal(1, result.Attempts);
@@ -74,7 +75,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     [Fact]
     public async Task Put_mkdir_rename_list_and_delete_work_on_the_server()
     {
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = Patience.Operation });
         await ftp.MkdirAsync($"{_dir}/a/b", CancellationToken.None);
         await ftp.PutAsync(new MemoryStream(new byte[777]), $"{_dir}/a/b/x y.tmp", CancellationToken.None);
         await ftp.RenameAsync($"{_dir}/a/b/x y.tmp", $"{_dir}/a/b/x y", CancellationToken.None);
@@ -98,7 +99,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
         const long size = 128L * 1024 * 1024;
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(vsftpd.Home, _dir, "dying.bin"), size);
         var inflight = Path.Combine(_destination, "dying.bin.tmp");
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = Patience.Operation });
         // Held to 16 MiB/s, so that the server dies mid-file (unheld, the file can be in before the kill).
         var held = new ReceiveOptions { RateLimit = new ByteRateLimiter(16L * 1024 * 1024) };
         var receiving = Receiver.ReceiveAsync(ftp, Request("dying.bin", size, sum), held, CancellationToken.None);
@@ -124,7 +125,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     [Fact]
     public async Task A_wrong_password_is_refused_without_showing_it()
     {
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = $"ftp://{vsftpd.User}:not-it@127.0.0.1:{vsftpd.PlainPort}/", Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = $"ftp://{vsftpd.User}:not-it@127.0.0.1:{vsftpd.PlainPort}/", Timeout = Patience.Operation });
         var e = await Assert.ThrowsAsync<TransferException>(() => ftp.ConnectAsync(CancellationToken.None));
         Assert.False(e.IsTransient);
         Assert.DoesNotContain("not-it", e.Message, StringComparison.Ordinal);
@@ -134,7 +135,7 @@ public sealed class FtpTransferTests(VsftpdFixture vsftpd) : IDisposable
     public async Task A_missing_file_is_not_found_and_its_message_rejected_404_and_deleting_it_is_not_found_too()
     {
         Directory.CreateDirectory(Path.Combine(vsftpd.Home, _dir));
-        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = TestEnvironment.OperationTimeout });
+        await using var ftp = new FtpTransfer(new TransferOptions { Url = vsftpd.Url(vsftpd.PlainPort), Timeout = Patience.Operation });
 
         var get = await Assert.ThrowsAsync<TransferException>(() => Receiver.ReceiveAsync(ftp, Request("gone.bin", 10, "x"), new ReceiveOptions(), CancellationToken.None));
         Assert.True(get.IsNotFound, get.Message);

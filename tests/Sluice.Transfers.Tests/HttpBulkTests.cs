@@ -1,6 +1,7 @@
 using System.Net;
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -41,7 +42,7 @@ public sealed class HttpBulkTests(DataServerFixture server) : IDisposable
     public async Task A_file_announced_below_the_threshold_shares_the_pooled_connections()
     {
         TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "s.bin"), 10_000);
-        await using var http = new HttpTransfer(new TransferOptions { Url = server.Http.BaseUrl, Timeout = TestEnvironment.OperationTimeout });
+        await using var http = new HttpTransfer(new TransferOptions { Url = server.Http.BaseUrl, Timeout = Patience.Operation });
         var recording = new ThreadRecorder(new MemoryStream());
         await using (recording)
         {
@@ -81,14 +82,14 @@ public sealed class HttpBulkTests(DataServerFixture server) : IDisposable
 
         await stop.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(TestEnvironment.OperationTimeout));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(Patience.Operation));
         Assert.False(File.Exists(Path.Combine(_destination, "stalled.bin")));
         await serverStop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
     }
 
     private static HttpTransfer Bulk(string url) =>
-        new(new TransferOptions { Url = url, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = 0 };
+        new(new TransferOptions { Url = url, Timeout = Patience.Operation }) { BulkAbove = 0 };
 
     private ReceiveRequest Request(string name, long size, string sum) =>
         new() { RemotePath = $"{_dir}/{name}", Directory = _destination, RelPath = name, ExpectedSize = size, Identity = new ExpectedIdentity("sha512", sum) };

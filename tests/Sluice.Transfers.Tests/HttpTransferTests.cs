@@ -2,6 +2,7 @@ using System.Net;
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
 using Sluice.Daemon.DataServer;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -48,7 +49,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     public async Task A_large_bufSize_is_copied_in_buffers_no_larger_than_the_cap()
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "capped.bin"), 3L * 1024 * 1024);
-        await using var http = new HttpTransfer(new TransferOptions { Url = server.Http.BaseUrl, Timeout = TestEnvironment.OperationTimeout, BufSize = 4 * 1024 * 1024 });
+        await using var http = new HttpTransfer(new TransferOptions { Url = server.Http.BaseUrl, Timeout = Patience.Operation, BufSize = 4 * 1024 * 1024 });
         var target = Path.Combine(_destination, "capped.bin");
         var recording = new WriteSizeRecorder(File.Create(target));
         await using (recording)
@@ -105,7 +106,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         await dying.StartAsync(CancellationToken.None);
         var port = dying.Port;
         var inflight = Path.Combine(_destination, "dying.bin.tmp");
-        var options = new TransferOptions { Url = dying.BaseUrl, Timeout = TestEnvironment.OperationTimeout, BufSize = 16 * 1024 };
+        var options = new TransferOptions { Url = dying.BaseUrl, Timeout = Patience.Operation, BufSize = 16 * 1024 };
         await using (var http = new HttpTransfer(options))
         {
             // Held to 16 MiB/s, so that the server dies mid-file (unheld, the file can be in before it is stopped).
@@ -201,7 +202,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     public async Task A_private_tree_needs_the_right_user_and_password()
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "p.bin"), 1000);
-        var anonymous = new HttpTransfer(new TransferOptions { Url = server.Private.BaseUrl, Timeout = TestEnvironment.OperationTimeout });
+        var anonymous = new HttpTransfer(new TransferOptions { Url = server.Private.BaseUrl, Timeout = Patience.Operation });
         await using (anonymous)
         {
             var e = await Assert.ThrowsAsync<TransferException>(() => anonymous.GetAsync($"{_dir}/p.bin", Stream.Null, 0, null, CancellationToken.None));
@@ -244,14 +245,14 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(server.Root, _dir, "tls.bin"), 5000);
         Assert.StartsWith("https://", server.Https.BaseUrl, StringComparison.Ordinal);
-        await using (var medium = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) })
+        await using (var medium = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, Timeout = Patience.Operation }) { BulkAbove = BulkAbove(bulk) })
         {
             var e = await Assert.ThrowsAsync<TransferException>(() => Receiver.ReceiveAsync(medium, Request("tls.bin", 5000, sum), new ReceiveOptions(), CancellationToken.None));
             Assert.False(e.IsTransient);
         }
 
         Assert.False(File.Exists(Path.Combine(_destination, "tls.bin")));
-        await using var lax = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, TlsRigour = TlsRigour.Lax, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) };
+        await using var lax = new HttpTransfer(new TransferOptions { Url = server.Https.BaseUrl, TlsRigour = TlsRigour.Lax, Timeout = Patience.Operation }) { BulkAbove = BulkAbove(bulk) };
         var result = await Receiver.ReceiveAsync(lax, Request("tls.bin", 5000, sum), new ReceiveOptions(), CancellationToken.None);
         Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
     }
@@ -263,7 +264,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         var missing = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("no/such/file", Stream.Null, 0, null, CancellationToken.None));
         Assert.False(missing.IsTransient);
 
-        await using var nowhere = new HttpTransfer(new TransferOptions { Url = "http://127.0.0.1:1/", Timeout = TestEnvironment.OperationTimeout });
+        await using var nowhere = new HttpTransfer(new TransferOptions { Url = "http://127.0.0.1:1/", Timeout = Patience.Operation });
         var down = await Assert.ThrowsAsync<TransferException>(() => nowhere.GetAsync("f", Stream.Null, 0, null, CancellationToken.None));
         Assert.True(down.IsTransient);
     }
@@ -276,7 +277,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
         using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = TestEnvironment.StallTimeout }) { BulkAbove = BulkAbove(bulk) };
+        await using var http = new HttpTransfer(new TransferOptions { Url = $"http://127.0.0.1:{port}/", Timeout = Patience.Stall }) { BulkAbove = BulkAbove(bulk) };
 
         var e = await Assert.ThrowsAsync<TransferException>(() => http.GetAsync("f", Stream.Null, 0, null, 1, CancellationToken.None));
 
@@ -341,7 +342,7 @@ public sealed class HttpTransferTests(DataServerFixture server) : IDisposable
 
     /// <summary>A transfer from <paramref name="which"/>; <paramref name="bulk"/> fetches every size (true) or none (false) as large files are fetched, null as usual.</summary>
     private static HttpTransfer Transfer(DataServer which, bool? bulk = null) =>
-        new(new TransferOptions { Url = which.BaseUrl, Timeout = TestEnvironment.OperationTimeout }) { BulkAbove = BulkAbove(bulk) };
+        new(new TransferOptions { Url = which.BaseUrl, Timeout = Patience.Operation }) { BulkAbove = BulkAbove(bulk) };
 
     /// <summary>The threshold for a large file's path: every size (true), none (false), or the usual one (null).</summary>
     private static long BulkAbove(bool? bulk) => bulk switch { true => 0, false => long.MaxValue, null => HttpTransfer.DefaultBulkAbove };

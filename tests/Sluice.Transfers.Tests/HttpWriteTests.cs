@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Sluice.Core.Transfers;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -76,9 +77,9 @@ public sealed class HttpWriteTests(DataServerFixture server)
     {
         Directory.CreateDirectory(Local(string.Empty));
         await File.WriteAllTextAsync(Local("kept.txt"), "kept");
-        await using var anonymous = new HttpTransfer(new TransferOptions { Url = server.Writable.BaseUrl, Timeout = TestEnvironment.OperationTimeout });
-        await using var anne = new HttpTransfer(new TransferOptions { Url = server.WritableUrl("anne"), Timeout = TestEnvironment.OperationTimeout });
-        await using var wrong = new HttpTransfer(new TransferOptions { Url = server.Writable.BaseUrl.Replace("http://", "http://walt:nope@", StringComparison.Ordinal), Timeout = TestEnvironment.OperationTimeout });
+        await using var anonymous = new HttpTransfer(new TransferOptions { Url = server.Writable.BaseUrl, Timeout = Patience.Operation });
+        await using var anne = new HttpTransfer(new TransferOptions { Url = server.WritableUrl("anne"), Timeout = Patience.Operation });
+        await using var wrong = new HttpTransfer(new TransferOptions { Url = server.Writable.BaseUrl.Replace("http://", "http://walt:nope@", StringComparison.Ordinal), Timeout = Patience.Operation });
 
         foreach (var (transfer, status) in new[] { (anonymous, 401), (wrong, 401), (anne, 403) })
         {
@@ -111,7 +112,7 @@ public sealed class HttpWriteTests(DataServerFixture server)
 
         // A server without writers takes no writes from anyone, even its own users.
         var url = server.Private.BaseUrl.Replace("http://", "http://anne:s3cr%3Aet@", StringComparison.Ordinal);
-        await using var privateAnne = new HttpTransfer(new TransferOptions { Url = url, Timeout = TestEnvironment.OperationTimeout });
+        await using var privateAnne = new HttpTransfer(new TransferOptions { Url = url, Timeout = Patience.Operation });
         var readOnly = await Assert.ThrowsAsync<TransferException>(() => privateAnne.PutAsync(new MemoryStream("x"u8.ToArray()), $"{_dir}/new.txt", CancellationToken.None));
         Assert.Equal(403, readOnly.StatusCode);
         Assert.Contains("read-only", readOnly.Message, StringComparison.Ordinal);
@@ -187,7 +188,7 @@ public sealed class HttpWriteTests(DataServerFixture server)
             client.Client.LingerState = new LingerOption(true, 0); // reset, as a client that dies does
         }
 
-        using var patience = new CancellationTokenSource(TestEnvironment.OperationTimeout);
+        using var patience = new CancellationTokenSource(Patience.Operation);
         while (Directory.GetFiles(Local(string.Empty), "*.part").Length > 0)
         {
             Assert.False(patience.IsCancellationRequested, "the temporary file of the cut upload is still there");
@@ -207,7 +208,7 @@ public sealed class HttpWriteTests(DataServerFixture server)
         Assert.Contains("no symbolic links", e.Message, StringComparison.Ordinal);
     }
 
-    private HttpTransfer Writer() => new(new TransferOptions { Url = server.WritableUrl("walt"), Timeout = TestEnvironment.OperationTimeout });
+    private HttpTransfer Writer() => new(new TransferOptions { Url = server.WritableUrl("walt"), Timeout = Patience.Operation });
 
     private async Task<string> RawAsync(string request)
     {

@@ -2,6 +2,7 @@ using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -54,7 +55,7 @@ public sealed class MissingFileTests(DataServerFixture server) : IDisposable
 
     private async Task<FlowMessage> DownloadAsync(string baseUrl, string relPath)
     {
-        await using var work = new DownloadWork(new DownloadOptions { Directory = _destination, Timeout = TestEnvironment.OperationTimeout });
+        await using var work = new DownloadWork(new DownloadOptions { Directory = _destination, Timeout = Patience.Operation });
         var item = new FlowMessage(new NotificationMessage(SrTime.Format(DateTimeOffset.UtcNow), baseUrl, relPath));
         item.Outcome = await work.DoAsync(item, CancellationToken.None);
         return item;

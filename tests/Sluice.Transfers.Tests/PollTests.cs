@@ -16,7 +16,7 @@ namespace Sluice.Transfers.Tests;
 /// a tree that changes between polls is announced file by file once, unchanged files are not announced again, a
 /// restarted poll announces nothing, and a subscribe fed by the announcements ends with an identical tree.
 /// </summary>
-[Collection(SshdCollection.Name)]
+[Collection(ServerCollections.Sshd.Name)]
 public sealed class PollTests(SshdFixture sshd)
 {
     [Fact]
@@ -87,7 +87,7 @@ public sealed class PollTests(SshdFixture sshd)
 
         Write(staging, source, "sub/not-this.skip", 10, 99);
 
-        using var stop = new CancellationTokenSource(TestEnvironment.OperationTimeout * 6);
+        using var stop = new CancellationTokenSource(Patience.Operation * 6);
         await using var checkBroker = Sluice.Daemon.Adapters.Create().Brokers.Create(BrokerUrl.Parse(brokerUrl), NullLogger.Instance);
         await using var watcher = new BrokerInput(
             await checkBroker.SubscribeAsync(new SubscriptionOptions { Bindings = [new Binding(exchange, ["v03"], "#")], QueueName = "q_feeder.poll.check." + Guid.NewGuid().ToString("N")[..6] }, stop.Token),
@@ -238,7 +238,7 @@ public sealed class PollTests(SshdFixture sshd)
 /// The same scenario over vsftpd (its unix LIST output parsed, times to the minute), checking the announcements;
 /// downloads over ftp are covered by <see cref="FtpTransferTests"/>.
 /// </summary>
-[Collection(VsftpdCollection.Name)]
+[Collection(ServerCollections.Vsftpd.Name)]
 public sealed class FtpPollTests(VsftpdFixture vsftpd)
 {
     [Fact]

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Transfers.Tests;
 
@@ -13,7 +14,7 @@ public sealed class ReceiverTests : IDisposable
 
     public ReceiverTests()
     {
-        _transfer = new FileTransfer(new TransferOptions { Url = "file://" + _source, Timeout = TestEnvironment.OperationTimeout });
+        _transfer = new FileTransfer(new TransferOptions { Url = "file://" + _source, Timeout = Patience.Operation });
     }
 
     public void Dispose()

@@ -1,11 +1,12 @@
 using Sluice.Core.Transfers;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 using Sluice.Transfers.Sftp;
 
 namespace Sluice.Transfers.Tests;
 
 /// <summary>SftpTransfer and the Receiver against Debian's OpenSSH server on loopback.</summary>
-[Collection(SshdCollection.Name)]
+[Collection(ServerCollections.Sshd.Name)]
 public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
 {
     private readonly string _destination = TestEnvironment.TempDirectory("sftp-dst");
@@ -96,7 +97,7 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
             await sftp.ConnectAsync(CancellationToken.None);
         }
 
-        var deadline = DateTime.UtcNow + TestEnvironment.OperationTimeout;
+        var deadline = DateTime.UtcNow + Patience.Operation;
         while (sshd.Ciphers.Count == before && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
@@ -143,13 +144,13 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
     {
         var sum = TestEnvironment.WriteRandomFile(Path.Combine(sshd.Home, _dir, "p.bin"), 1000);
         var url = sshd.Url.Replace("@", $":{sshd.Password}@", StringComparison.Ordinal);
-        await using (var good = new SftpTransfer(new TransferOptions { Url = url, Timeout = TestEnvironment.OperationTimeout }))
+        await using (var good = new SftpTransfer(new TransferOptions { Url = url, Timeout = Patience.Operation }))
         {
             var result = await Receiver.ReceiveAsync(good, Request("p.bin", 1000, sum), new ReceiveOptions(), CancellationToken.None);
             Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
         }
 
-        await using var bad = new SftpTransfer(new TransferOptions { Url = sshd.Url.Replace("@", ":wrong-pw@", StringComparison.Ordinal), Timeout = TestEnvironment.OperationTimeout });
+        await using var bad = new SftpTransfer(new TransferOptions { Url = sshd.Url.Replace("@", ":wrong-pw@", StringComparison.Ordinal), Timeout = Patience.Operation });
         var e = await Assert.ThrowsAsync<TransferException>(() => bad.ConnectAsync(CancellationToken.None));
         Assert.False(e.IsTransient);
         Assert.DoesNotContain("wrong-pw", e.Message, StringComparison.Ordinal);
@@ -316,7 +317,7 @@ public sealed class SftpTransferTests(SshdFixture sshd) : IDisposable
     }
 
     private SftpTransfer KeyTransfer() =>
-        new(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.ClientKey, Timeout = TestEnvironment.OperationTimeout });
+        new(new TransferOptions { Url = sshd.Url, SshKeyFile = sshd.ClientKey, Timeout = Patience.Operation });
 
     private ReceiveRequest Request(string name, long size, string sum) =>
         new() { RemotePath = $"{_dir}/{name}", Directory = _destination, RelPath = name, ExpectedSize = size, Identity = new ExpectedIdentity("sha512", sum) };

@@ -2,16 +2,9 @@ using System.Security.Cryptography;
 
 namespace Sluice.Transfers.Tests;
 
-/// <summary>Timeouts (from one place, scaled up under CI), temp dirs and test files.</summary>
+/// <summary>Temp dirs and test files of the transfer tests.</summary>
 internal static class TestEnvironment
 {
-    public static readonly bool IsCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public static TimeSpan OperationTimeout => TimeSpan.FromSeconds(IsCi ? 60 : 20);
-
-    /// <summary>The timeout given to transfers in tests that make a server stall on purpose.</summary>
-    public static TimeSpan StallTimeout => TimeSpan.FromSeconds(IsCi ? 3 : 1);
-
     public static string TempDirectory(string purpose)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"sluice-transfers-{purpose}-{Guid.NewGuid():N}");

@@ -15,7 +15,7 @@ namespace Sluice.Cli.Commands;
 /// </summary>
 internal static class PostCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, Func<SluicePaths> sluicePaths)
     {
         var paths = new Argument<string[]>("path") { Description = "Files or directories to announce (with -c: the configuration's path lines when none).", Arity = ArgumentArity.ZeroOrMore };
         var config = new Option<string?>("--config", "-c") { Description = "Post with a post or watch configuration (component/name): its post_broker, post_baseUrl, post_exchange, identity, blockSize, ..." };
@@ -69,7 +69,7 @@ internal static class PostCommand
 
                 try
                 {
-                    flowConfig = ConfigLoader.Load(SluicePaths.FromEnvironment(), parts[0], parts[1].EndsWith(".conf", StringComparison.Ordinal) ? parts[1][..^5] : parts[1]);
+                    flowConfig = ConfigLoader.Load(sluicePaths(), parts[0], parts[1].EndsWith(".conf", StringComparison.Ordinal) ? parts[1][..^5] : parts[1]);
                 }
                 catch (ConfigException ex)
                 {
@@ -136,14 +136,13 @@ internal static class PostCommand
             Set(postTopicPrefix, "post_topicPrefix");
             Set(postFormat, "post_format");
             var postConfig = baseConfig with { Component = "post", Values = values };
-            var sluicePaths = SluicePaths.FromEnvironment();
             Flow flow;
             var posted = ProgressDisplay.CountPosted();
             try
             {
-                var credentials = values.ContainsKey("post_broker") ? CredentialStore.Load(sluicePaths.CredentialsFile) : CredentialStore.Empty;
+                var credentials = values.ContainsKey("post_broker") ? CredentialStore.Load(sluicePaths().CredentialsFile) : CredentialStore.Empty;
                 var adapters = Sluice.Daemon.Adapters.Create();
-                var settings = ConfigMapping.ToSettings(postConfig, sluicePaths, credentials, 1, postPaths: targets, adapters: adapters);
+                var settings = ConfigMapping.ToSettings(postConfig, sluicePaths(), credentials, 1, postPaths: targets, adapters: adapters);
                 var outletOutput = settings.PostBroker is null ? new OutletOutput(context.Out, urls: result.GetValue(outlet) == "url") : null;
                 flow = await FlowBuilder.BuildAsync(settings, adapters, NullLogger.Instance, null, cancellationToken, new FlowExtras { Output = outletOutput, Callbacks = [posted] }).ConfigureAwait(false);
             }

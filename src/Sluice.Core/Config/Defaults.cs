@@ -5,7 +5,7 @@ namespace Sluice.Core.Config;
 /// which a loaded configuration always starts from) are made from these, and the option records start from the same
 /// values, so a flow built from settings and a flow built from a configuration agree.
 /// </summary>
-public static class Defaults
+internal static class Defaults
 {
     /// <summary><c>batch</c>: messages handled together.</summary>
     public const int Batch = 100;

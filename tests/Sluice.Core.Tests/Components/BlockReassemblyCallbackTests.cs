@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.Cli;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Daemon.DataServer;
@@ -44,13 +43,10 @@ public class BlockReassemblyCallbackTests(MosquittoServer mosquitto)
         await using var flow = await FlowBuilder.BuildAsync(settings with { Flow = settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(100) } }, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
         var running = flow.RunAsync(CancellationToken.None);
 
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(
-            ["post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", server.BaseUrl, "--post_baseDir", served, "--blockSize", "2Mi", file],
-            stdout, stderr, () => Stream.Null);
-        Assert.True(code == 0, stdout.ToString() + stderr);
-        Assert.Contains($"{Blocks} message(s) posted", stderr.ToString(), StringComparison.Ordinal);
+        var (code, output, error) = InProcessCli.Run(
+            paths, ["post", "--post_broker", mosquitto.Url, "--post_exchange", exchange, "--post_baseUrl", server.BaseUrl, "--post_baseDir", served, "--blockSize", "2Mi", file]);
+        Assert.True(code == 0, output + error);
+        Assert.Contains($"{Blocks} message(s) posted", error, StringComparison.Ordinal);
         await running.WaitAsync(Patience.Stream);
 
         var arrived = Path.Combine(destination, "obs", "radar.bin");

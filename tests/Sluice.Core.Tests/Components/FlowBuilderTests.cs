@@ -3,13 +3,12 @@ using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
 using Sluice.Core.Tests.Flows;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Components;
 
 public class FlowBuilderTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     [Fact]
     public async Task A_watch_built_from_its_configuration_honours_accept_and_reject()
     {
@@ -32,7 +31,7 @@ public class FlowBuilderTests
 
         await File.WriteAllTextAsync(Path.Combine(root, "b.secret"), "not to be disseminated");
         await File.WriteAllTextAsync(Path.Combine(root, "a.txt"), "public");
-        using (var timeout = new CancellationTokenSource(Patience))
+        using (var timeout = new CancellationTokenSource(Patience.Delivery))
         {
             while (!(flow.Metrics.Rejected >= 1 && output.Published.Any(m => m.RelPath == "w/a.txt")))
             {

@@ -6,14 +6,13 @@ using Sluice.Core.Logging;
 using Sluice.Core.Messages;
 using Sluice.Core.Tests.Flows;
 using Sluice.Core.Work;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Components;
 
 /// <summary><c>callback run</c>: real commands run at flow points, with the file and the message in their environment.</summary>
 public class RunCallbackTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     private sealed record Run(Flow Flow, MemoryInput Input, MemoryOutput Output, MemoryOutput Reports, StringWriter Log, string Destination, string State);
 
     /// <summary>A subscribe configured by <paramref name="options"/>, fed file:// messages for the files under <c>src</c>.</summary>
@@ -37,7 +36,7 @@ public class RunCallbackTests
         var reports = new MemoryOutput();
         await using var work = new DownloadWork(settings.Download!);
         var flow = new Flow(settings.Flow with { ReceiveWait = TimeSpan.FromMilliseconds(10), Report = true }, input, work, output, logger, null, settings.Filter, settings.Callbacks, reports);
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         await flow.RunAsync(timeout.Token);
         return new Run(flow, input, output, reports, log, dir.File("dst"), paths.FlowState("subscribe", "scan"));
     }

@@ -2,13 +2,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Components;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Components;
 
 public class WatchInputTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     private static WatchOptions Options(string root, bool polling = false) => new()
     {
         Paths = [root],
@@ -21,7 +20,7 @@ public class WatchInputTests
     private static async Task<List<NotificationMessage>> CollectAsync(WatchInput watch, Func<List<NotificationMessage>, bool> until)
     {
         var all = new List<NotificationMessage>();
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         while (!until(all) && !timeout.IsCancellationRequested)
         {
             var batch = await watch.ReceiveAsync(1000, TimeSpan.FromMilliseconds(100), timeout.Token);
@@ -152,7 +151,7 @@ public class WatchInputTests
         }
 
         var seen = new HashSet<string>();
-        using var timeout = new CancellationTokenSource(Patience * 2);
+        using var timeout = new CancellationTokenSource(Patience.Delivery * 2);
         while (seen.Count(p => p.EndsWith(".txt", StringComparison.Ordinal)) < directories * perDirectory && !timeout.IsCancellationRequested)
         {
             foreach (var m in await watch.ReceiveAsync(1000, TimeSpan.FromMilliseconds(100), timeout.Token))
@@ -169,7 +168,7 @@ public class WatchInputTests
     private static async Task<List<NotificationMessage>> CollectAndAcknowledgeAsync(WatchInput watch, Func<List<NotificationMessage>, bool> until)
     {
         var all = new List<NotificationMessage>();
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         while (!until(all) && !timeout.IsCancellationRequested)
         {
             var batch = await watch.ReceiveAsync(1000, TimeSpan.FromMilliseconds(100), timeout.Token);
@@ -230,7 +229,7 @@ public class WatchInputTests
         await File.WriteAllTextAsync(Path.Combine(root, "blocks.bin.tmp"), "ten bytes!");
         File.Move(Path.Combine(root, "blocks.bin.tmp"), Path.Combine(root, "blocks.bin"));
         var blocks = new List<FlowMessage>();
-        using (var timeout = new CancellationTokenSource(Patience))
+        using (var timeout = new CancellationTokenSource(Patience.Delivery))
         {
             while (blocks.Count < 3)
             {

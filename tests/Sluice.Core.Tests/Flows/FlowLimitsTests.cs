@@ -8,14 +8,13 @@ using Sluice.Core.Formats;
 using Sluice.Core.Messages;
 using Sluice.Core.Work;
 using Sluice.Daemon.DataServer;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Flows;
 
 /// <summary>sr3's limits, proved with fake time: byteRateMax, messageRateMax, messageAgeMax; and fileSizeMax, discard.</summary>
 public class FlowLimitsTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     [Fact]
     public void The_limits_are_read_from_a_configuration_with_sr3s_size_units()
     {
@@ -63,7 +62,7 @@ public class FlowLimitsTests
         await using var work = new DownloadWork(new DownloadOptions { Directory = dir.File("out"), ByteRateMax = rate, BufSize = 64 * 1024 }, time);
         var message = new NotificationMessage(SrTime.Format(DateTimeOffset.UtcNow), server.BaseUrl, "big.bin") { Size = bytes.Length, Identity = new Identity("sha512", Convert.ToBase64String(SHA512.HashData(bytes))) };
         var download = work.DoAsync(new FlowMessage(message), CancellationToken.None).AsTask();
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         var still = 0;
         var booked = -1L;
         while (!download.IsCompleted && !timeout.IsCancellationRequested)
@@ -106,7 +105,7 @@ public class FlowLimitsTests
         var output = new MemoryOutput();
         await using var flow = new Flow(new FlowOptions { Name = "shovel/rate", Batch = 1, MessageRateMax = 2, ReceiveWait = TimeSpan.FromMilliseconds(10) }, input, null, output, NullLogger.Instance, time);
         var run = flow.RunAsync(CancellationToken.None);
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         while (output.Published.IsEmpty && !timeout.IsCancellationRequested)
         {
             await Task.Delay(5);
@@ -138,7 +137,7 @@ public class FlowLimitsTests
         var output = new MemoryOutput();
         var reports = new MemoryOutput();
         await using var flow = new Flow(new FlowOptions { Name = "shovel/age", MessageAgeMax = TimeSpan.FromMinutes(10), Report = true, ReceiveWait = TimeSpan.FromMilliseconds(10) }, input, null, output, NullLogger.Instance, time, reports: reports);
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         await flow.RunAsync(timeout.Token);
 
         Assert.Equal(["d/fresh"], output.Published.Select(m => m.RelPath));

@@ -1,13 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Flows;
 
 public class FlowTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     private static NotificationMessage Msg(int n, string sum = "oxddUjBsCZjGeJgZQ2nH8Q==") =>
         new("20261123T183058.0", "http://h/", $"d/f{n}") { Identity = new Identity("md5", sum), Size = n };
 
@@ -23,7 +22,7 @@ public class FlowTests
 
     private static async Task RunAsync(Flow flow)
     {
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         await flow.RunAsync(timeout.Token);
         Assert.False(timeout.IsCancellationRequested, "the flow did not finish in time");
     }
@@ -90,7 +89,7 @@ public class FlowTests
         }), output, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = flow.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + Patience.Delivery;
         while (output.Published.Count < count - 1 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(10);
@@ -152,7 +151,7 @@ public class FlowTests
         }), firstOutput, NullLogger.Instance);
         using var stopFirst = new CancellationTokenSource();
         var running = first.RunAsync(stopFirst.Token);
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + Patience.Delivery;
         while (firstOutput.Published.Count < 9 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(10);
@@ -218,7 +217,7 @@ public class FlowTests
         // f2 fails its 3 in-line attempts twice over, then works on the 7th call.
         var work = new ScriptedWork((m, call) => m.Message.RelPath == "d/f2" && call < 7 ? WorkOutcome.Retry : WorkOutcome.Ok);
         await using var flow = new Flow(Options(state.Path), input, work, output, NullLogger.Instance);
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = flow.RunAsync(stop.Token);
         while (output.Published.Count < 2 && !stop.IsCancellationRequested)
         {
@@ -255,7 +254,7 @@ public class FlowTests
         }
 
         await using var flow = new Flow(Options(state.Path), input, work, output, NullLogger.Instance, filter: Accept);
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = flow.RunAsync(stop.Token);
         while (output.Published.IsEmpty && !stop.IsCancellationRequested)
         {
@@ -283,7 +282,7 @@ public class FlowTests
 
         var work = new ScriptedWork((_, _) => WorkOutcome.Ok);
         await using var second = new Flow(Options(state.Path), new MemoryInput(completeWhenEmpty: false), work, new MemoryOutput(), NullLogger.Instance, filter: _ => FilterDecision.Reject("rejected by reject .*"));
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = second.RunAsync(stop.Token);
         while (second.Metrics.Rejected == 0 && !stop.IsCancellationRequested)
         {
@@ -314,7 +313,7 @@ public class FlowTests
         var output = new MemoryOutput();
         var input2 = new MemoryInput(completeWhenEmpty: false);
         await using var second = new Flow(Options(state.Path), input2, new ScriptedWork((_, _) => WorkOutcome.Ok), output, NullLogger.Instance);
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = second.RunAsync(stop.Token);
         while (output.Published.IsEmpty && !stop.IsCancellationRequested)
         {
@@ -335,7 +334,7 @@ public class FlowTests
         var reports = new MemoryOutput();
         var options = Options(state.Path) with { RetryCountMax = 2, Attempts = 1, Report = true };
         await using var flow = new Flow(options, input, new ScriptedWork((_, _) => WorkOutcome.Retry), new MemoryOutput(), NullLogger.Instance, reports: reports);
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = flow.RunAsync(stop.Token);
         while (flow.Metrics.GivenUp == 0 && !stop.IsCancellationRequested)
         {
@@ -364,7 +363,7 @@ public class FlowTests
 
         var output = new MemoryOutput { Failing = true };
         await using var flow = new Flow(Options(state.Path), input, null, output, NullLogger.Instance);
-        using var stop = new CancellationTokenSource(Patience);
+        using var stop = new CancellationTokenSource(Patience.Delivery);
         var run = flow.RunAsync(stop.Token);
         while (flow.Metrics.RetryQueued < 5 && !stop.IsCancellationRequested)
         {

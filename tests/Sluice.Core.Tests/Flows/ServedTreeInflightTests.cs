@@ -8,14 +8,13 @@ using Sluice.Core.Formats;
 using Sluice.Core.Messages;
 using Sluice.Core.Work;
 using Sluice.Daemon.DataServer;
+using Sluice.Tests.Servers;
 
 namespace Sluice.Core.Tests.Flows;
 
 /// <summary>A sarra writes into the tree the pump's data server serves: a reader of that tree never sees a partial file.</summary>
 public class ServedTreeInflightTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(Environment.GetEnvironmentVariable("CI") == "true" ? 60 : 20);
-
     [Fact]
     public async Task A_reader_of_the_pumps_data_server_never_sees_a_file_a_sarra_is_still_writing()
     {
@@ -43,7 +42,7 @@ public class ServedTreeInflightTests
         var download = work.DoAsync(item, CancellationToken.None).AsTask();
 
         using var reader = new HttpClient { BaseAddress = new Uri(pump.BaseUrl) };
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(Patience.Delivery);
         var inflightLooks = 0;
         while (!download.IsCompleted && !timeout.IsCancellationRequested)
         {

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Sluice.Cli;
 using Sluice.Core.Brokers;
 using Sluice.Core.Components;
 using Sluice.Core.Config;
@@ -25,13 +24,7 @@ public class BlockDownloadTests(MosquittoServer mosquitto)
     private const int FileSize = 25 << 20;
     private const int Blocks = 7; // 4 MiB blocks: six whole ones and 1 MiB
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = SluiceCommand.Run(args, stdout, stderr, () => Stream.Null);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => InProcessCli.Run(args);
 
     private sealed class Pump(TempDirectory dir, string brokerUrl, string exchange) : IAsyncDisposable
     {

@@ -56,8 +56,3 @@ public sealed class MosquittoServer : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition("Mosquitto")]
-public sealed class MosquittoCollection : ICollectionFixture<MosquittoServer>
-{
-}

@@ -251,8 +251,3 @@ public sealed class RabbitMqServer : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition("RabbitMQ")]
-public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqServer>
-{
-}

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Sluice.Tests.Servers;
 
-namespace Sluice.Transfers.Tests;
+namespace Sluice.Tests.Servers;
 
 /// <summary>
 /// Runs Debian's vsftpd three times in the foreground on free loopback ports (plain ftp, explicit
@@ -14,14 +13,21 @@ public sealed class VsftpdFixture : IAsyncLifetime
 {
     private const string Vsftpd = "/usr/sbin/vsftpd";
     private readonly List<Process> _servers = [];
+    private readonly TempDirectory _directory = new();
+    private readonly LocalUser _user;
 
-    public string Directory { get; } = TestEnvironment.TempDirectory("vsftpd");
+    public VsftpdFixture()
+    {
+        _user = new LocalUser("slf", Path.Combine(Directory, "home"));
+    }
 
-    public string User { get; } = "slf" + Guid.NewGuid().ToString("N")[..8];
+    public string Directory => _directory.Path;
 
-    public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
+    public string User => _user.Name;
 
-    public string Home => Path.Combine(Directory, "home");
+    public string Password => _user.Password;
+
+    public string Home => _user.Home;
 
     public int PlainPort { get; private set; }
 
@@ -38,13 +44,7 @@ public sealed class VsftpdFixture : IAsyncLifetime
             throw new InvalidOperationException($"{Vsftpd} is missing: install Debian's vsftpd (apt-get install vsftpd, or run scripts/install-servers)");
         }
 
-        await RunAsync("useradd", "-M", "-d", Home, "-s", "/bin/sh", User);
-        System.IO.Directory.CreateDirectory(Home);
-        await RunAsync("chown", $"{User}:", Home);
-        var chpasswd = Process.Start(new ProcessStartInfo("chpasswd") { RedirectStandardInput = true })!;
-        await chpasswd.StandardInput.WriteLineAsync($"{User}:{Password}");
-        chpasswd.StandardInput.Close();
-        await chpasswd.WaitForExitAsync();
+        await _user.CreateAsync();
         System.IO.Directory.CreateDirectory("/var/run/vsftpd/empty");
 
         using var key = RSA.Create(2048);
@@ -53,7 +53,8 @@ public sealed class VsftpdFixture : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(Directory, "cert.pem"), certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(Path.Combine(Directory, "key.pem"), key.ExportPkcs8PrivateKeyPem());
 
-        var passive = Random.Shared.Next(30000, 59000);
+        // Passive ports above those of Ports (vsftpd tries another port of its range when one is taken).
+        var passive = Random.Shared.Next(33000, 60000);
         PlainPort = await StartAsync("plain", passive, string.Empty);
         ExplicitPort = await StartAsync("explicit", passive + 100, "ssl_enable=YES\nforce_local_logins_ssl=NO\nforce_local_data_ssl=NO\n");
         ImplicitPort = await StartAsync("implicit", passive + 200, "ssl_enable=YES\nimplicit_ssl=YES\n");
@@ -110,8 +111,8 @@ public sealed class VsftpdFixture : IAsyncLifetime
             server.Dispose();
         }
 
-        await RunAsync("userdel", User);
-        System.IO.Directory.Delete(Directory, recursive: true);
+        await _user.DeleteAsync();
+        _directory.Dispose();
     }
 
     private async Task<int> StartAsync(string name, int passiveMin, string extra)
@@ -155,22 +156,4 @@ public sealed class VsftpdFixture : IAsyncLifetime
         await Ports.WaitOpenOrExplainAsync($"vsftpd ({name})", port, process, output.ToString);
         return port;
     }
-
-
-    private static async Task RunAsync(string command, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true })!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class VsftpdCollection : ICollectionFixture<VsftpdFixture>
-{
-    public const string Name = "vsftpd";
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Sluice.Tests.Servers;
 
-namespace Sluice.Transfers.Tests;
+namespace Sluice.Tests.Servers;
 
 /// <summary>
 /// Runs Debian's OpenSSH server in the foreground on a free loopback port, with a host key, a
@@ -10,15 +9,22 @@ namespace Sluice.Transfers.Tests;
 public sealed class SshdFixture : IAsyncLifetime
 {
     private const string Sshd = "/usr/sbin/sshd";
+    private readonly TempDirectory _directory = new();
+    private readonly LocalUser _user;
     private Process? _sshd;
 
-    public string Directory { get; } = TestEnvironment.TempDirectory("sshd");
+    public SshdFixture()
+    {
+        _user = new LocalUser("slt", Path.Combine(Directory, "home"));
+    }
 
-    public string User { get; } = "slt" + Guid.NewGuid().ToString("N")[..8];
+    public string Directory => _directory.Path;
 
-    public string Password { get; } = "pw-" + Guid.NewGuid().ToString("N")[..12];
+    public string User => _user.Name;
 
-    public string Home => Path.Combine(Directory, "home");
+    public string Password => _user.Password;
+
+    public string Home => _user.Home;
 
     public string ClientKey => Path.Combine(Directory, "client_key");
 
@@ -47,15 +53,9 @@ public sealed class SshdFixture : IAsyncLifetime
             throw new InvalidOperationException($"{Sshd} is missing: install Debian's openssh-server (apt-get install openssh-server, or run scripts/install-servers)");
         }
 
-        await RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(Directory, "host_key"));
-        await RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ClientKey);
-        await RunAsync("useradd", "-M", "-d", Home, "-s", "/bin/sh", User);
-        System.IO.Directory.CreateDirectory(Home);
-        await RunAsync("chown", $"{User}:", Home);
-        var chpasswd = Process.Start(new ProcessStartInfo("chpasswd") { RedirectStandardInput = true })!;
-        await chpasswd.StandardInput.WriteLineAsync($"{User}:{Password}");
-        chpasswd.StandardInput.Close();
-        await chpasswd.WaitForExitAsync();
+        await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(Directory, "host_key")]);
+        await ProcessRunner.RunAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", ClientKey]);
+        await _user.CreateAsync();
         File.Copy(ClientKey + ".pub", Path.Combine(Directory, "authorized_keys"));
         System.IO.Directory.CreateDirectory("/run/sshd");
         Port = Ports.Free();
@@ -123,25 +123,7 @@ public sealed class SshdFixture : IAsyncLifetime
     {
         await KillAsync();
         _sshd?.Dispose();
-        await RunAsync("userdel", User);
-        System.IO.Directory.Delete(Directory, recursive: true);
+        await _user.DeleteAsync();
+        _directory.Dispose();
     }
-
-
-    private static async Task RunAsync(string command, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(command, args) { RedirectStandardError = true })!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{command} {string.Join(' ', args)} failed ({process.ExitCode}): {error}");
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class SshdCollection : ICollectionFixture<SshdFixture>
-{
-    public const string Name = "sshd";
 }
