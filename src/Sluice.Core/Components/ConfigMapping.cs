@@ -108,7 +108,7 @@ public static partial class ConfigMapping
                 LogReject = config.Flag("logReject"),
                 ReportBy = [Messages.Header.FromString("host", Environment.MachineName), Messages.Header.FromString("user", user)],
                 WorkVerb = config.Component == "sender" ? "sent" : "downloaded",
-                Concurrency = config.Component == "post" ? 1 : 4,
+                Concurrency = config.Component == "post" ? 1 : FlowOptions.DefaultConcurrency,
             },
             Broker = broker,
             Subscription = broker is null ? null : Subscription(config, broker, state, instance),

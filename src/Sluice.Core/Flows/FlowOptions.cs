@@ -14,8 +14,14 @@ public sealed record FlowOptions
     /// <summary>Messages handled together (<c>batch</c>).</summary>
     public int Batch { get; init; } = 100;
 
-    /// <summary>Messages of work in progress at once (downloads, sends) in one instance.</summary>
-    public int Concurrency { get; init; } = 4;
+    /// <summary>The work concurrency of every component but post (which announces one file at a time).</summary>
+    public const int DefaultConcurrency = 4;
+
+    /// <summary>
+    /// Messages of work in progress at once (downloads, sends) in one instance; also the most connections the work
+    /// opens to one server.
+    /// </summary>
+    public int Concurrency { get; init; } = DefaultConcurrency;
 
     /// <summary>Stop after this many messages (<c>messageCountMax</c>); 0: never.</summary>
     public long MessageCountMax { get; init; }

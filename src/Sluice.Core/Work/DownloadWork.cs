@@ -10,12 +10,15 @@ namespace Sluice.Core.Work;
 /// The work of subscribe and sarra: download each announced file into the flow's directory under an inflight
 /// name, check its size and identity, then rename it into place, so a partial or corrupt file is never seen under
 /// its final name; replay fileOps (link, remove, rename, mkdir, rmdir) locally. Every path from a message goes
-/// through <see cref="PathSafety"/>.
+/// through <see cref="PathSafety"/>. At most <paramref name="concurrency"/> connections are open to one server: the
+/// flow's work concurrency (<see cref="FlowOptions.Concurrency"/>).
 /// </summary>
-public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null) : IFlowWork, IAsyncDisposable
+public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null, int concurrency = FlowOptions.DefaultConcurrency) : IFlowWork, IAsyncDisposable
 {
-    private readonly TransferPool _transfers = new(transfers ?? TransferRegistry.CreateDefault(), baseUrl =>
-        (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
+    private readonly TransferPool _transfers = new(
+        transfers ?? TransferRegistry.CreateDefault(),
+        baseUrl => (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour },
+        concurrency);
     private readonly BlockAssembly _blocks = new(options.StateDirectory);
 
     /// <summary>The <c>byteRateMax</c> limit every download of this flow instance shares, or null.</summary>
@@ -148,12 +151,7 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
 
         if (partitioned)
         {
-            bool completed;
-            WorkOutcome outcome;
-            using (var lease = _transfers.Rent(message.BaseUrl))
-            {
-                (outcome, completed) = await _blocks.ReceiveAsync(item, lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
-            }
+            var (outcome, completed) = await _transfers.UseAsync(message.BaseUrl, transfer => _blocks.ReceiveAsync(item, transfer, request, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             if (completed)
             {
@@ -170,8 +168,7 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         }
         else
         {
-            using var lease = _transfers.Rent(message.BaseUrl);
-            result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
+            result = await _transfers.UseAsync(message.BaseUrl, transfer => Receiver.ReceiveAsync(transfer, request, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         if (message.Identity?.Method == "cod" && result.ComputedIdentity is { } computed)
@@ -194,10 +191,13 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
     {
         if (options.DeleteSource)
         {
-            using var lease = _transfers.Rent(message.BaseUrl);
             try
             {
-                await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+                await _transfers.UseAsync(message.BaseUrl, async transfer =>
+                {
+                    await transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
             }
             catch (TransferException ex) when (ex.IsNotFound)
             {
