@@ -168,7 +168,7 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         }
         else
         {
-            result = await _transfers.UseAsync(message.BaseUrl, transfer => Receiver.ReceiveAsync(transfer, request, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
+            result = await _transfers.UseAsync(message.BaseUrl, transfer => Receiver.ReceiveAsync(transfer, request, target, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         if (message.Identity?.Method == "cod" && result.ComputedIdentity is { } computed)
@@ -245,7 +245,12 @@ public sealed class DownloadWork(DownloadOptions options, TimeProvider? time = n
         FileMetadata.CreateDirectory(Path.GetDirectoryName(target)!, receive.Metadata);
         var inflight = Receiver.InflightPath(target, receive);
         Directory.CreateDirectory(Path.GetDirectoryName(inflight)!);
-        await File.WriteAllBytesAsync(inflight, bytes, cancellationToken).ConfigureAwait(false);
+        var file = FileTarget.Open(inflight);
+        await using (file.ConfigureAwait(false))
+        {
+            await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
         if (request.Identity is { } identity && identity.Method != "cod" && IdentityMethods.Find(identity.Method) is { IsChecksum: true } method)
         {
             using var hasher = method.CreateHasher();
