@@ -24,6 +24,7 @@ internal sealed partial class AmqpSubscription : ISubscription
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly SortedSet<ulong> _outstanding = [];
+    private readonly SemaphoreSlim _acking = new(1, 1);
     private IChannel? _channel;
     private int _generation;
     private Task _supervisor = Task.CompletedTask;
@@ -168,51 +169,66 @@ internal sealed partial class AmqpSubscription : ISubscription
     public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(int max, TimeSpan wait, CancellationToken cancellationToken) =>
         _incoming.TakeAsync(max, wait, m => ((AckToken)m.AckToken).Generation == Volatile.Read(ref _generation), cancellationToken);
 
+    /// <remarks>
+    /// The messages older than every one still being worked on are acknowledged with one frame (<c>multiple</c>, up to
+    /// the newest of them), the others one frame each. The frames of one call are sent before another call chooses
+    /// its own: a <c>multiple</c> must never cover a tag whose single acknowledgement another call is still to send
+    /// (the broker closes the channel on a tag acknowledged twice).
+    /// </remarks>
     public async ValueTask AcknowledgeAsync(IReadOnlyList<object> ackTokens, CancellationToken cancellationToken)
     {
-        IChannel? channel;
-        var acks = new List<(ulong Tag, bool Multiple)>();
-        lock (_lock)
+        await _acking.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
         {
-            channel = _channel;
-            ulong highest = 0;
-            var mine = new List<ulong>(ackTokens.Count);
-            foreach (var token in ackTokens)
+            IChannel? channel;
+            var acks = new List<(ulong Tag, bool Multiple)>();
+            lock (_lock)
             {
-                if (token is AckToken t && t.Generation == _generation && _outstanding.Remove(t.DeliveryTag))
+                channel = _channel;
+                var mine = new List<ulong>(ackTokens.Count);
+                foreach (var token in ackTokens)
                 {
-                    mine.Add(t.DeliveryTag);
-                    highest = Math.Max(highest, t.DeliveryTag);
+                    if (token is AckToken t && t.Generation == _generation && _outstanding.Remove(t.DeliveryTag))
+                    {
+                        mine.Add(t.DeliveryTag);
+                    }
+                }
+
+                if (mine.Count == 0)
+                {
+                    return;
+                }
+
+                mine.Sort();
+                var oldestOutstanding = _outstanding.Count == 0 ? ulong.MaxValue : _outstanding.Min;
+                var covered = mine.FindLastIndex(tag => tag < oldestOutstanding);
+                if (covered > 0)
+                {
+                    acks.Add((mine[covered], true));
+                }
+
+                for (var i = covered > 0 ? covered + 1 : 0; i < mine.Count; i++)
+                {
+                    acks.Add((mine[i], false));
                 }
             }
 
-            if (mine.Count == 0)
+            try
             {
-                return;
+                foreach (var (tag, multiple) in acks)
+                {
+                    await channel!.BasicAckAsync(tag, multiple, cancellationToken).ConfigureAwait(false);
+                }
             }
-
-            // One frame for the lot when nothing older is still being worked on; else one per message.
-            if (mine.Count > 1 && (_outstanding.Count == 0 || _outstanding.Min > highest))
+            catch (Exception ex) when (AmqpBroker.IsConnectionFailure(ex))
             {
-                acks.Add((highest, true));
-            }
-            else
-            {
-                acks.AddRange(mine.Select(tag => (tag, false)));
+                // The connection is gone: the broker delivers these messages again.
+                AmqpLog.AckLost(_logger, _options.QueueName, acks.Count, ex.Message);
             }
         }
-
-        try
+        finally
         {
-            foreach (var (tag, multiple) in acks)
-            {
-                await channel!.BasicAckAsync(tag, multiple, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (AmqpBroker.IsConnectionFailure(ex))
-        {
-            // The connection is gone: the broker delivers these messages again.
-            AmqpLog.AckLost(_logger, _options.QueueName, acks.Count, ex.Message);
+            _acking.Release();
         }
     }
 
@@ -241,6 +257,7 @@ internal sealed partial class AmqpSubscription : ISubscription
         }
 
         _stop.Dispose();
+        _acking.Dispose();
     }
 
     private void Deliver(int generation, ulong tag, bool redelivered, string exchange, string routingKey, IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body)

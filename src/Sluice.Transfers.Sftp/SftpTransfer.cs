@@ -10,10 +10,12 @@ namespace Sluice.Transfers.Sftp;
 /// sftp: the connection, authentication and ciphers are SSH.NET's, the sftp protocol Sluice's own
 /// (<see cref="SftpSession"/>, over <see cref="SubsystemChannel"/>). Authenticates with the password from the URL, the key in
 /// <see cref="TransferOptions.SshKeyFile"/>, or the usual keys in <c>~/.ssh</c>. Connections are
-/// kept and reused; one that fails is dropped and a new one opened. Concurrent operations (a flow's
-/// concurrent work) each get a session of their own, up to <see cref="SessionMax"/>: the server runs
-/// one sftp process per session and serves its requests one after the other. Relative paths are
-/// relative to the login directory (as sr3 and the sftp command treat them).
+/// kept and reused; one that fails is dropped and a new one opened. Operations called at once on one
+/// instance each get a session of their own, up to <see cref="SessionMax"/>: the server runs one sftp
+/// process per session and serves its requests one after the other. A flow's work never does that: its
+/// <c>TransferPool</c> gives each instance to one worker at a time, so an instance there has one SSH
+/// connection (and sftp session) open, and the pool's bound on instances per server bounds the sessions.
+/// Relative paths are relative to the login directory (as sr3 and the sftp command treat them).
 /// </summary>
 public sealed class SftpTransfer : ITransfer
 {

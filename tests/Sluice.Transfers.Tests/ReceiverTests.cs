@@ -121,6 +121,22 @@ public sealed class ReceiverTests : IDisposable
         Assert.False(File.Exists(inflight));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stale_inflight_file_that_is_not_resumed_is_emptied_before_the_download(bool resume)
+    {
+        var sum = TestEnvironment.WriteRandomFile(Path.Combine(_source, "s.bin"), 1000);
+        var inflight = Path.Combine(_destination, "s.bin.tmp");
+        // Longer than the file announced, so never resumed: what is left of it past the new content would stay.
+        await File.WriteAllBytesAsync(inflight, new byte[5000]);
+
+        var result = await Receiver.ReceiveAsync(_transfer, Request("s.bin", "s.bin", 1000, new ExpectedIdentity("sha512", sum)), new ReceiveOptions { Resume = resume, Attempts = 1 }, CancellationToken.None);
+
+        Assert.Equal(1000, new FileInfo(result.Path).Length);
+        Assert.Equal(sum, TestEnvironment.Sha512Of(result.Path));
+    }
+
     [Fact]
     public async Task A_resumed_partial_that_is_corrupt_fails_verification_then_succeeds_from_scratch()
     {

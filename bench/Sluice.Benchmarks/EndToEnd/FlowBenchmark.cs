@@ -160,6 +160,8 @@ internal static class FlowBenchmark
 
         var ours = new List<double>();
         var theirs = new List<double>();
+        var ourCpu = new List<double>();
+        var theirCpu = new List<double>();
         long peak = 0;
         for (var r = 0; r < runs; r++)
         {
@@ -187,9 +189,11 @@ internal static class FlowBenchmark
             };
             ResetPeak();
             var flow = await FlowBuilder.BuildAsync(settings, Sluice.Daemon.Adapters.Create(), NullLogger.Instance, null, CancellationToken.None);
+            var cpu = CpuSeconds();
             var watch = Stopwatch.StartNew();
             await flow.RunAsync(CancellationToken.None);
             ours.Add(watch.Elapsed.TotalSeconds);
+            ourCpu.Add(CpuSeconds().Self - cpu.Self);
             var ok = flow.Metrics.WorkOk;
             await flow.DisposeAsync();
             peak = Math.Max(peak, PeakMiB());
@@ -200,9 +204,13 @@ internal static class FlowBenchmark
                 throw new InvalidOperationException($"subscribe {set}: {ok} downloaded ok, {arrived} files arrived, {count} expected");
             }
 
+            cpu = CpuSeconds();
             theirs.Add(TransferBenchmark.Curl(baseUrl, files.Select(f => $"{set}/{f}").ToList(), TransferBenchmark.Out(Path.GetDirectoryName(www)!), Parallel).TotalSeconds);
-            Console.Error.WriteLine($"subscribe {set}: sluice {ours[^1]:0.000} s, curl {theirs[^1]:0.000} s");
+            theirCpu.Add(CpuSeconds().Children - cpu.Children);
+            Console.Error.WriteLine($"subscribe {set}: sluice {ours[^1]:0.000} s ({ourCpu[^1]:0.00} s of CPU), curl {theirs[^1]:0.000} s ({theirCpu[^1]:0.00} s of CPU)");
         }
+
+        Console.Error.WriteLine($"subscribe {set}: CPU medians, sluice {TransferBenchmark.Median(ourCpu):0.00} s, curl {TransferBenchmark.Median(theirCpu):0.00} s");
 
         var s = TransferBenchmark.Median(ours);
         var l = TransferBenchmark.Median(theirs);
@@ -362,6 +370,18 @@ internal static class FlowBenchmark
         }
 
         await Task.WhenAll(pending);
+    }
+
+    /// <summary>
+    /// CPU seconds (user and system) of this process, and of its children that ended and were waited for (curl):
+    /// beside the wall time, which on a busy machine also measures the other processes.
+    /// </summary>
+    private static (double Self, double Children) CpuSeconds()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        double Ticks(int field) => long.Parse(fields[field - 3], CultureInfo.InvariantCulture) / 100.0; // fields from 3 on; USER_HZ is 100
+        return (Ticks(14) + Ticks(15), Ticks(16) + Ticks(17));
     }
 
     private static void ResetPeak() => File.WriteAllText("/proc/self/clear_refs", "5");

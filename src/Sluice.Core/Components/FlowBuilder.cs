@@ -79,8 +79,9 @@ public sealed class FlowBuilder(SluicePaths paths, CredentialStore credentials, 
                 owned.Add(output);
             }
 
-            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time, adapters.Transfers)
-                : settings.Send is { } send ? new SendWork(send, adapters.Transfers)
+            // The work opens no more connections to a server than the flow has workers.
+            IFlowWork? work = settings.Download is { } download ? new DownloadWork(download, time, adapters.Transfers, settings.Flow.Concurrency)
+                : settings.Send is { } send ? new SendWork(send, adapters.Transfers, settings.Flow.Concurrency)
                 : settings.Component == "report" ? new ReportWork(logger)
                 : null;
             if (work is IAsyncDisposable disposableWork)

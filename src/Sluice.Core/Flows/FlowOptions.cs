@@ -15,7 +15,10 @@ internal sealed record FlowOptions
     /// <summary>Messages handled together (<c>batch</c>).</summary>
     public int Batch { get; init; } = Defaults.Batch;
 
-    /// <summary>Messages of work in progress at once (downloads, sends) in one instance.</summary>
+    /// <summary>
+    /// Messages of work in progress at once (downloads, sends) in one instance; also the most connections the work
+    /// opens to one server.
+    /// </summary>
     public int Concurrency { get; init; } = Defaults.Concurrency;
 
     /// <summary>Stop after this many messages (<c>messageCountMax</c>); 0: never.</summary>

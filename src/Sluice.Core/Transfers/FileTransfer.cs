@@ -78,7 +78,7 @@ internal sealed class FileTransfer : ITransfer
         FileStream target;
         try
         {
-            target = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 0, Options = FileOptions.Asynchronous });
+            target = FileTarget.Open(path, FileAccess.Write, FileOptions.Asynchronous);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

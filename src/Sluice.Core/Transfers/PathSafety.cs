@@ -143,7 +143,8 @@ public static class PathSafety
             }
         }
 
-        if (info.LinkTarget is null)
+        // What the lstat of Exists found: a symbolic link is a reparse point. Only a link is read (readlink).
+        if (!info.Attributes.HasFlag(FileAttributes.ReparsePoint) || info.LinkTarget is null)
         {
             return;
         }

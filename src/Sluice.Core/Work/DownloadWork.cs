@@ -1,4 +1,5 @@
 using Sluice.Core.Checksums;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Formats;
 using Sluice.Core.Messages;
@@ -10,12 +11,15 @@ namespace Sluice.Core.Work;
 /// The work of subscribe and sarra: download each announced file into the flow's directory under an inflight
 /// name, check its size and identity, then rename it into place, so a partial or corrupt file is never seen under
 /// its final name; replay fileOps (link, remove, rename, mkdir, rmdir) locally. Every path from a message goes
-/// through <see cref="PathSafety"/>.
+/// through <see cref="PathSafety"/>. At most <paramref name="concurrency"/> connections are open to one server: the
+/// flow's work concurrency (<see cref="FlowOptions.Concurrency"/>).
 /// </summary>
-internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null) : IFlowWork, IAsyncDisposable
+internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time = null, TransferRegistry? transfers = null, int concurrency = Defaults.Concurrency) : IFlowWork, IAsyncDisposable
 {
-    private readonly TransferPool _transfers = new(transfers ?? TransferRegistry.CreateDefault(), baseUrl =>
-        (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
+    private readonly TransferPool _transfers = new(
+        transfers ?? TransferRegistry.CreateDefault(),
+        baseUrl => (options.ServerOptions?.Invoke(baseUrl) ?? new TransferOptions { Url = baseUrl }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour },
+        concurrency);
     private readonly BlockAssembly _blocks = new(options.StateDirectory);
 
     /// <summary>The <c>byteRateMax</c> limit every download of this flow instance shares, or null.</summary>
@@ -148,12 +152,7 @@ internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time =
 
         if (partitioned)
         {
-            bool completed;
-            WorkOutcome outcome;
-            using (var lease = _transfers.Rent(message.BaseUrl))
-            {
-                (outcome, completed) = await _blocks.ReceiveAsync(item, lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
-            }
+            var (outcome, completed) = await _transfers.UseAsync(message.BaseUrl, transfer => _blocks.ReceiveAsync(item, transfer, request, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             if (completed)
             {
@@ -170,8 +169,7 @@ internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time =
         }
         else
         {
-            using var lease = _transfers.Rent(message.BaseUrl);
-            result = await Receiver.ReceiveAsync(lease.Transfer, request, receive, cancellationToken).ConfigureAwait(false);
+            result = await _transfers.UseAsync(message.BaseUrl, transfer => Receiver.ReceiveAsync(transfer, request, target, receive, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         if (message.Identity?.Method == "cod" && result.ComputedIdentity is { } computed)
@@ -194,10 +192,13 @@ internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time =
     {
         if (options.DeleteSource)
         {
-            using var lease = _transfers.Rent(message.BaseUrl);
             try
             {
-                await lease.Transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+                await _transfers.UseAsync(message.BaseUrl, async transfer =>
+                {
+                    await transfer.DeleteAsync(message.RetrievePath ?? message.RelPath, cancellationToken).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
             }
             catch (TransferException ex) when (ex.IsNotFound)
             {
@@ -245,7 +246,12 @@ internal sealed class DownloadWork(DownloadOptions options, TimeProvider? time =
         FileMetadata.CreateDirectory(Path.GetDirectoryName(target)!, receive.Metadata);
         var inflight = Receiver.InflightPath(target, receive);
         Directory.CreateDirectory(Path.GetDirectoryName(inflight)!);
-        await File.WriteAllBytesAsync(inflight, bytes, cancellationToken).ConfigureAwait(false);
+        var file = FileTarget.Open(inflight);
+        await using (file.ConfigureAwait(false))
+        {
+            await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
         if (request.Identity is { } identity && identity.Method != "cod" && IdentityMethods.Find(identity.Method) is { IsChecksum: true } method)
         {
             using var hasher = method.CreateHasher();

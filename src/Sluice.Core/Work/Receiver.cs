@@ -17,12 +17,18 @@ internal static class Receiver
     /// <see cref="TransferVerificationException"/>. Network failures are thrown as
     /// <see cref="TransferException"/>, keeping the partial inflight file for resuming.
     /// </summary>
-    public static async Task<ReceiveResult> ReceiveAsync(ITransfer transfer, ReceiveRequest request, ReceiveOptions options, CancellationToken cancellationToken)
+    public static Task<ReceiveResult> ReceiveAsync(ITransfer transfer, ReceiveRequest request, ReceiveOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ReceiveAsync(transfer, request, PathSafety.Resolve(request.Directory, request.RelPath), options, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ReceiveAsync(ITransfer, ReceiveRequest, ReceiveOptions, CancellationToken)"/>, to <paramref name="finalPath"/>: the request's path, resolved by <see cref="PathSafety"/> already.</summary>
+    internal static async Task<ReceiveResult> ReceiveAsync(ITransfer transfer, ReceiveRequest request, string finalPath, ReceiveOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfer);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
-        var finalPath = PathSafety.Resolve(request.Directory, request.RelPath);
         var parent = Path.GetDirectoryName(finalPath)!;
         FileMetadata.CreateDirectory(parent, options.Metadata);
         var inflightPath = InflightPath(finalPath, options);
@@ -120,17 +126,9 @@ internal static class Receiver
     private static async Task<(long Size, string? Digest)> FetchAsync(ITransfer transfer, ReceiveRequest request, string inflightPath, HashAlgorithmName? algorithm, bool resume, ReceiveOptions options, CancellationToken cancellationToken)
     {
         using var hash = algorithm is { } a ? IncrementalHash.CreateHash(a) : null;
-        long existing = 0;
-        if (resume && File.Exists(inflightPath))
-        {
-            existing = new FileInfo(inflightPath).Length;
-            if (request.ExpectedSize is { } want && existing > want)
-            {
-                existing = 0;
-            }
-        }
-
-        var file = new FileStream(inflightPath, new FileStreamOptions { Mode = existing > 0 ? FileMode.Open : FileMode.Create, Access = FileAccess.ReadWrite, BufferSize = 0 });
+        // A partial file left by an interrupted attempt is resumed, unless it is longer than the file announced.
+        var file = FileTarget.Open(inflightPath, FileAccess.ReadWrite, keepUpTo: resume ? request.ExpectedSize ?? long.MaxValue : 0);
+        var existing = file.Length;
         var complete = false;
         try
         {

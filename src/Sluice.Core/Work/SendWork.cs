@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Sluice.Core.Checksums;
+using Sluice.Core.Config;
 using Sluice.Core.Flows;
 using Sluice.Core.Messages;
 using Sluice.Core.Transfers;
@@ -10,7 +11,8 @@ namespace Sluice.Core.Work;
 /// The work of a sender: push each announced local file to the server of <c>sendTo</c> under an inflight name, then
 /// rename it into place, so the other side never sees a partial file under its final name; replay fileOps (remove,
 /// rmdir, rename, link, mkdir) on the server. With a <c>post_baseUrl</c> the message is changed to announce the copy
-/// at the destination. Paths from messages go through <see cref="PathSafety"/>, locally and remotely.
+/// at the destination. Paths from messages go through <see cref="PathSafety"/>, locally and remotely. At most
+/// <c>concurrency</c> connections are open to the server: the flow's work concurrency (<see cref="FlowOptions.Concurrency"/>).
 /// </summary>
 internal sealed class SendWork : IFlowWork, IAsyncDisposable
 {
@@ -18,45 +20,25 @@ internal sealed class SendWork : IFlowWork, IAsyncDisposable
     private readonly TransferPool _transfers;
     private readonly ConcurrentDictionary<string, bool> _madeDirectories = new(StringComparer.Ordinal);
 
-    public SendWork(SendOptions options, TransferRegistry? transfers = null)
+    public SendWork(SendOptions options, TransferRegistry? transfers = null, int concurrency = Defaults.Concurrency)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _transfers = new TransferPool(transfers ?? TransferRegistry.CreateDefault(), url =>
-            (options.ServerOptions?.Invoke(url) ?? new TransferOptions { Url = url }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour });
+        _transfers = new TransferPool(
+            transfers ?? TransferRegistry.CreateDefault(),
+            url => (options.ServerOptions?.Invoke(url) ?? new TransferOptions { Url = url }) with { Timeout = options.Timeout, BufSize = options.BufSize, TlsRigour = options.TlsRigour },
+            concurrency);
 
         // An unknown scheme is an error now, when the flow starts, rather than on every message.
-        using var first = _transfers.Rent(options.SendTo);
+        _transfers.Prepare(options.SendTo);
     }
 
     public async ValueTask<WorkOutcome> DoAsync(FlowMessage item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var message = item.Message;
-        using var lease = _transfers.Rent(_options.SendTo);
-        var transfer = lease.Transfer;
         try
         {
-            var localRoot = LocalRoot(message);
-            var local = PathSafety.Resolve(localRoot, message.RelPath);
-            var remote = RemotePath(message, item.Placement);
-            item.LocalPath = local;
-            var op = message.FileOp;
-            string? oldRemote = null;
-            if (op?.Rename is { } oldName && OldRelPath(oldName, message.RelPath, localRoot) is { } oldRelPath)
-            {
-                oldRemote = RemotePath(new NotificationMessage(string.Empty, string.Empty, oldRelPath), item.Placement);
-            }
-
-            var outcome = op is not null && (op.Link is not null || op.IsRemove || op.IsDirectory || op.HLink is not null)
-                ? await FileOpAsync(transfer, item, op, remote, cancellationToken).ConfigureAwait(false)
-                : await SendFileAsync(transfer, item, local, remote, oldRemote, cancellationToken).ConfigureAwait(false);
-            if (outcome == WorkOutcome.Ok)
-            {
-                Announce(message, remote, oldRemote);
-            }
-
-            return outcome;
+            return await _transfers.UseAsync(_options.SendTo, transfer => SendAsync(transfer, item, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Disposition.For(ex) is { } disposition)
         {
@@ -69,6 +51,31 @@ internal sealed class SendWork : IFlowWork, IAsyncDisposable
             // A local failure (reading the file: permissions, a disk error) names the file; a transfer's the server.
             return disposition.Apply(item, ex is IOException or UnauthorizedAccessException ? $"{item.LocalPath}: {ex.Message}" : ex.Message);
         }
+    }
+
+    private async Task<WorkOutcome> SendAsync(ITransfer transfer, FlowMessage item, CancellationToken cancellationToken)
+    {
+        var message = item.Message;
+        var localRoot = LocalRoot(message);
+        var local = PathSafety.Resolve(localRoot, message.RelPath);
+        var remote = RemotePath(message, item.Placement);
+        item.LocalPath = local;
+        var op = message.FileOp;
+        string? oldRemote = null;
+        if (op?.Rename is { } oldName && OldRelPath(oldName, message.RelPath, localRoot) is { } oldRelPath)
+        {
+            oldRemote = RemotePath(new NotificationMessage(string.Empty, string.Empty, oldRelPath), item.Placement);
+        }
+
+        var outcome = op is not null && (op.Link is not null || op.IsRemove || op.IsDirectory || op.HLink is not null)
+            ? await FileOpAsync(transfer, item, op, remote, cancellationToken).ConfigureAwait(false)
+            : await SendFileAsync(transfer, item, local, remote, oldRemote, cancellationToken).ConfigureAwait(false);
+        if (outcome == WorkOutcome.Ok)
+        {
+            Announce(message, remote, oldRemote);
+        }
+
+        return outcome;
     }
 
     /// <summary>
