@@ -7,14 +7,11 @@ namespace Sluice.Core.Checksums;
 /// </summary>
 internal static class FileIdentity
 {
-    /// <summary>The buffer used when none is configured (sr3's <c>bufSize</c>).</summary>
-    public const int DefaultBufferSize = Config.Defaults.BufSize;
-
     /// <summary>Files up to this size are hashed with reads in place.</summary>
     private const int SmallFile = 64 * 1024;
 
     /// <summary>The identity field sr3 would write for this file with this setting (null for none).</summary>
-    public static async Task<Identity?> ComputeAsync(string path, IdentitySetting setting, CancellationToken cancellationToken, int bufferSize = DefaultBufferSize)
+    public static async Task<Identity?> ComputeAsync(string path, IdentitySetting setting, CancellationToken cancellationToken, int bufferSize = Config.Defaults.BufSize)
     {
         if (setting.Method == "none")
         {
@@ -95,7 +92,7 @@ internal static class FileIdentity
     /// The blocks of a file partitioned in <paramref name="blockSize"/> pieces, each with its size and identity,
     /// as sr3 writes them in <c>blocks.manifest</c>.
     /// </summary>
-    public static async Task<BlockPlan> ComputeBlocksAsync(string path, long blockSize, IIdentityMethod method, CancellationToken cancellationToken, int bufferSize = DefaultBufferSize)
+    public static async Task<BlockPlan> ComputeBlocksAsync(string path, long blockSize, IIdentityMethod method, CancellationToken cancellationToken, int bufferSize = Config.Defaults.BufSize)
     {
         await using var stream = OpenSequential(path, bufferSize);
         var plan = BlockPlan.For(stream.Length, blockSize);

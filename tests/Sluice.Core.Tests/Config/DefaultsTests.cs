@@ -45,8 +45,7 @@ public class DefaultsTests
         Assert.Equal((announce.BlockSize, announce.InlineByteMax, announce.BufferSize), (watch.Watch.Announce.BlockSize, watch.Watch.Announce.InlineByteMax, watch.Watch.Announce.BufferSize));
 
         var poll = Map("poll", "post_broker amqp://u@127.0.0.1:1/\npollUrl http://127.0.0.1:1/\n");
-        Assert.Equal(Defaults.PollSleep, poll.Poll!.Sleep);
-        Assert.Equal(new PollOptions { Transfers = TransferRegistry.CreateDefault(), PollUrl = "http://127.0.0.1:1/", PostBaseUrl = "http://127.0.0.1:1/", Identity = poll.Poll.Identity }.Sleep, poll.Poll.Sleep);
+        Assert.Equal(new PollOptions { Transfers = TransferRegistry.CreateDefault(), PollUrl = "http://127.0.0.1:1/", PostBaseUrl = "http://127.0.0.1:1/", Identity = poll.Poll!.Identity }.Sleep, poll.Poll.Sleep);
     }
 
     [Fact]
